@@ -1,0 +1,23 @@
+# Writes the current git commit and dirty flag; rewrites the file only when they change.
+find_package(Git QUIET)
+set(commit "unknown")
+set(dirty "false")
+if(GIT_FOUND)
+  execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse HEAD WORKING_DIRECTORY ${SOURCE_DIR}
+                  OUTPUT_VARIABLE out RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(rc EQUAL 0)
+    set(commit "${out}")
+    execute_process(COMMAND ${GIT_EXECUTABLE} status --porcelain --untracked-files=no
+                    WORKING_DIRECTORY ${SOURCE_DIR} OUTPUT_VARIABLE st ERROR_QUIET)
+    if(NOT "${st}" STREQUAL "")
+      set(dirty "true")
+    endif()
+  endif()
+endif()
+set(content "#define QUANT_GIT_COMMIT \"${commit}\"\n#define QUANT_GIT_DIRTY ${dirty}\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+endif()
+if(NOT "${old}" STREQUAL "${content}")
+  file(WRITE "${OUT}" "${content}")
+endif()

@@ -1,0 +1,44 @@
+#pragma once
+// How one KV cache type stores vectors of one head dimension, and how attention reads them back
+// without decoding: keys are scored against a query prepared once per head, values are accumulated
+// in the codec's own domain and mapped back once per head.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "quant/kv_types.h"
+
+namespace quant {
+
+class KvCodec {
+ public:
+  virtual ~KvCodec() = default;
+  virtual KvType type() const = 0;
+  int dim() const { return dim_; }
+  // Bytes one stored vector of dim() elements occupies (headers included).
+  virtual size_t bytes_per_vector() const = 0;
+
+  // Compresses one vector into `dst` (bytes_per_vector() bytes).
+  virtual void encode(const float* x, uint8_t* dst) const = 0;
+  // Reconstructs a vector (tests and reference paths only; attention never calls it).
+  virtual void decode(const uint8_t* src, float* x) const = 0;
+
+  // Query/accumulator domain: identity for plain types, the rotated basis for TurboQuant.
+  virtual void prepare_query(const float* q, float* q_prepared) const = 0;
+  // out[i] = <q, x_i> for n stored vectors at rows + i * stride, q already prepared.
+  virtual void score(const float* q_prepared, const uint8_t* rows, size_t stride, int n, float* out) const = 0;
+  // acc += sum_i w[i] * x_i, in the prepared domain.
+  virtual void accumulate(const float* w, const uint8_t* rows, size_t stride, int n, float* acc) const = 0;
+  // Maps an accumulator back to the model's basis.
+  virtual void finish_value(const float* acc, float* out) const = 0;
+
+ protected:
+  explicit KvCodec(int dim) : dim_(dim) {}
+  int dim_;
+};
+
+// Builds the codec for a type and head dimension; `seed` individualises rotations (per layer and head).
+// Throws InputError when the type cannot store vectors of this dimension.
+std::unique_ptr<KvCodec> make_kv_codec(KvType type, int dim, uint64_t seed);
+
+}  // namespace quant

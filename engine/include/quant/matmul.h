@@ -1,0 +1,13 @@
+#pragma once
+// y = W x for a batch of activation rows: y[t][r] = dot(W.row(r), x[t]).
+#include "quant/tensor.h"
+#include "quant/thread_pool.h"
+
+namespace quant {
+
+// True when the engine can multiply by weights of this type.
+bool matmul_supports(GgmlType type);
+// x: n_tok rows of W.cols() floats; y: n_tok rows of W.rows() floats.
+void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);
+
+}  // namespace quant

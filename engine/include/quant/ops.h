@@ -1,0 +1,14 @@
+#pragma once
+// Elementwise and normalisation kernels of the forward pass.
+
+namespace quant {
+
+// y = x / sqrt(mean(x^2) + eps) * w
+void rmsnorm(const float* x, const float* w, float* y, int n, float eps);
+// Rotates pairs of the first n_rot dims of each of n_heads heads by angle pos * base^(-2i/n_rot).
+// Normal (GPT-J) style pairs adjacent dims (2i, 2i+1); NeoX style pairs (i, i + n_rot/2).
+void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, float base, bool neox);
+// a[i] = silu(a[i]) * b[i]
+void silu_mul(float* a, const float* b, int n);
+
+}  // namespace quant

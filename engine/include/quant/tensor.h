@@ -1,0 +1,27 @@
+#pragma once
+// A read-only view of a weight tensor inside the model file mapping.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "quant/ggml_types.h"
+
+namespace quant {
+
+struct Tensor {
+  std::string name;
+  GgmlType type = GgmlType::F32;
+  int64_t ne[4] = {1, 1, 1, 1};  // ne[0] = row length (contiguous), ne[1] = rows, ...
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;          // bytes of one row of ne[0] elements
+
+  bool present() const { return data != nullptr; }
+  int64_t cols() const { return ne[0]; }
+  int64_t rows() const { return ne[1] * ne[2] * ne[3]; }
+  const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+};
+
+// Converts one row of any supported weight type to float (used for embeddings and tests).
+void dequantize_row(const Tensor& t, int64_t row, float* out);
+
+}  // namespace quant

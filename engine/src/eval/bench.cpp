@@ -1,0 +1,56 @@
+#include "quant/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+namespace quant {
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+BenchResult run_bench(Session& s, const BenchOptions& o) {
+  const int n_vocab = s.model().config().n_vocab;
+  std::mt19937_64 rng(o.seed);
+  std::uniform_int_distribution<int> pick(0, n_vocab - 1);
+  auto random_tokens = [&](int n) {
+    std::vector<int> t(n);
+    for (int& x : t) x = pick(rng);
+    return t;
+  };
+  std::vector<float> logits(n_vocab);
+  BenchResult r;
+
+  // The depth prefix is computed once; each repetition truncates back to it.
+  s.reset();
+  if (o.depth > 0) {
+    std::vector<int> prefix = random_tokens(o.depth);
+    s.eval(prefix.data(), o.depth, nullptr, false);
+  }
+  std::vector<int> prompt = random_tokens(std::max(o.n_prompt, 1));
+  std::vector<int> gen = random_tokens(std::max(o.n_gen, 1));
+
+  for (int rep = -1; rep < o.reps; ++rep) {  // rep -1 is the warm-up
+    if (o.n_prompt > 0) {
+      s.truncate(o.depth);
+      double t0 = now_seconds();
+      s.eval(prompt.data(), o.n_prompt, logits.data(), false);
+      double dt = now_seconds() - t0;
+      if (rep >= 0) { r.pp_seconds.push_back(dt); r.pp_tok_s.push_back(o.n_prompt / dt); }
+    }
+    if (o.n_gen > 0) {
+      s.truncate(o.depth);
+      double t0 = now_seconds();
+      for (int i = 0; i < o.n_gen; ++i) s.eval(&gen[i], 1, logits.data(), false);
+      double dt = now_seconds() - t0;
+      r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
+      if (rep >= 0) { r.tg_seconds.push_back(dt); r.tg_tok_s.push_back(o.n_gen / dt); }
+    }
+  }
+  return r;
+}
+
+}  // namespace quant

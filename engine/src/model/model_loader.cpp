@@ -1,0 +1,140 @@
+// Reads the model configuration from GGUF metadata and binds every tensor, checking shapes and types.
+#include <cmath>
+
+#include "quant/error.h"
+#include "quant/matmul.h"
+#include "quant/model.h"
+
+namespace quant {
+
+namespace {
+
+int checked_int(const GgufFile& f, const std::string& key, uint64_t v, uint64_t lo, uint64_t hi) {
+  if (v < lo || v > hi)
+    throw InputError(f.path() + ": key " + key + ": value " + std::to_string(v) + " outside " + std::to_string(lo) +
+                     ".." + std::to_string(hi));
+  return static_cast<int>(v);
+}
+
+class Binder {
+ public:
+  explicit Binder(const GgufFile& f) : f_(f) {}
+
+  // Binds a tensor that must exist with exactly the given dims (ne0 first).
+  Tensor bind(const std::string& name, std::vector<int64_t> dims, bool needs_matmul) const {
+    const GgufTensorInfo* ti = f_.find_tensor(name);
+    if (!ti) throw InputError(f_.path() + ": missing required tensor " + name);
+    return make(*ti, dims, needs_matmul);
+  }
+  Tensor bind_optional(const std::string& name, std::vector<int64_t> dims, bool needs_matmul) const {
+    const GgufTensorInfo* ti = f_.find_tensor(name);
+    return ti ? make(*ti, dims, needs_matmul) : Tensor{};
+  }
+
+ private:
+  Tensor make(const GgufTensorInfo& ti, const std::vector<int64_t>& dims, bool needs_matmul) const {
+    std::string want, got;
+    for (auto d : dims) want += (want.empty() ? "" : " x ") + std::to_string(d);
+    for (auto d : ti.dims) got += (got.empty() ? "" : " x ") + std::to_string(d);
+    bool ok = ti.dims.size() == dims.size();
+    for (size_t i = 0; ok && i < dims.size(); ++i) ok = static_cast<int64_t>(ti.dims[i]) == dims[i];
+    if (!ok) throw InputError(f_.path() + ": tensor " + ti.name + " has shape " + got + ", expected " + want);
+    if (needs_matmul ? !matmul_supports(ti.type) : ti.type != GgmlType::F32 && !matmul_supports(ti.type))
+      throw InputError(f_.path() + ": tensor " + ti.name + " has type " + std::string(ggml_type_name(ti.type)) +
+                       ", which this engine does not support");
+    Tensor t;
+    t.name = ti.name;
+    t.type = ti.type;
+    for (size_t i = 0; i < ti.dims.size(); ++i) t.ne[i] = static_cast<int64_t>(ti.dims[i]);
+    t.data = ti.data;
+    t.row_bytes = static_cast<size_t>(ti.n_bytes / (ti.n_elements / ti.dims[0]));
+    return t;
+  }
+  const GgufFile& f_;
+};
+
+ModelConfig read_config(const GgufFile& f) {
+  ModelConfig c;
+  c.arch = std::string(f.get_string("general.architecture"));
+  if (c.arch != "llama")
+    throw InputError(f.path() + ": unsupported architecture '" + c.arch + "' (supported: llama)");
+  const std::string a = c.arch + ".";
+  const uint64_t kMaxDim = 1 << 20;
+  c.n_embd = checked_int(f, a + "embedding_length", f.get_uint(a + "embedding_length"), 1, kMaxDim);
+  c.n_layer = checked_int(f, a + "block_count", f.get_uint(a + "block_count"), 1, 4096);
+  c.n_head = checked_int(f, a + "attention.head_count", f.get_uint(a + "attention.head_count"), 1, 4096);
+  c.n_head_kv = checked_int(f, a + "attention.head_count_kv",
+                            f.get_uint_or(a + "attention.head_count_kv", static_cast<uint64_t>(c.n_head)), 1, 4096);
+  if (c.n_head % c.n_head_kv != 0)
+    throw InputError(f.path() + ": key " + a + "attention.head_count_kv: " + std::to_string(c.n_head_kv) +
+                     " does not divide head_count " + std::to_string(c.n_head));
+  uint64_t default_hd = c.n_embd % c.n_head == 0 ? static_cast<uint64_t>(c.n_embd / c.n_head) : 0;
+  c.head_dim = checked_int(f, a + "attention.key_length", f.get_uint_or(a + "attention.key_length", default_hd), 2, 1024);
+  if (c.head_dim % 2 != 0) throw InputError(f.path() + ": head dimension " + std::to_string(c.head_dim) + " is odd");
+  c.n_ff = checked_int(f, a + "feed_forward_length", f.get_uint(a + "feed_forward_length"), 1, kMaxDim * 8);
+  c.n_ctx_train = checked_int(f, a + "context_length", f.get_uint_or(a + "context_length", 2048), 1, 1 << 24);
+  c.rms_eps = static_cast<float>(f.get_float_or(a + "attention.layer_norm_rms_epsilon", 1e-5));
+  if (!(c.rms_eps > 0 && c.rms_eps < 1))
+    throw InputError(f.path() + ": key " + a + "attention.layer_norm_rms_epsilon: " + std::to_string(c.rms_eps) + " is not in (0, 1)");
+  c.rope_base = static_cast<float>(f.get_float_or(a + "rope.freq_base", 10000.0));
+  if (!(c.rope_base > 1 && std::isfinite(c.rope_base)))
+    throw InputError(f.path() + ": key " + a + "rope.freq_base: " + std::to_string(c.rope_base) + " must be > 1");
+  c.rope_dim = checked_int(f, a + "rope.dimension_count", f.get_uint_or(a + "rope.dimension_count", c.head_dim), 2,
+                           c.head_dim);
+  if (c.rope_dim % 2 != 0) throw InputError(f.path() + ": key " + a + "rope.dimension_count is odd");
+  return c;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string& path) {
+  auto m = std::make_unique<Model>();
+  m->file_ = GgufFile::open(path);
+  const GgufFile& f = *m->file_;
+  ModelConfig& c = m->config_;
+  c = read_config(f);
+
+  Binder b(f);
+  const GgufTensorInfo* emb = f.find_tensor("token_embd.weight");
+  if (!emb) throw InputError(path + ": missing required tensor token_embd.weight");
+  if (emb->dims.size() != 2 || emb->dims[1] > (1u << 24))
+    throw InputError(path + ": tensor token_embd.weight must be 2-D with at most 2^24 rows");
+  c.n_vocab = static_cast<int>(emb->dims[1]);
+
+  const int64_t E = c.n_embd, Q = int64_t(c.n_head) * c.head_dim, KV = int64_t(c.n_head_kv) * c.head_dim, F = c.n_ff;
+  Weights& w = m->weights_;
+  w.token_embd = b.bind("token_embd.weight", {E, c.n_vocab}, false);
+  w.output_norm = b.bind("output_norm.weight", {E}, false);
+  w.output = b.bind_optional("output.weight", {E, c.n_vocab}, true);
+  c.tied_embeddings = !w.output.present();
+  if (c.tied_embeddings) {
+    if (!matmul_supports(w.token_embd.type))
+      throw InputError(path + ": tied token_embd.weight has a type this engine cannot multiply by");
+    w.output = w.token_embd;
+  }
+  // Every block the metadata promises must be present; a count far beyond the tensors fails here.
+  w.layers.resize(c.n_layer);
+  for (int l = 0; l < c.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    LayerWeights& L = w.layers[l];
+    L.attn_norm = b.bind(p + "attn_norm.weight", {E}, false);
+    L.wq = b.bind(p + "attn_q.weight", {E, Q}, true);
+    L.wk = b.bind(p + "attn_k.weight", {E, KV}, true);
+    L.wv = b.bind(p + "attn_v.weight", {E, KV}, true);
+    L.wo = b.bind(p + "attn_output.weight", {Q, E}, true);
+    L.ffn_norm = b.bind(p + "ffn_norm.weight", {E}, false);
+    L.ffn_gate = b.bind(p + "ffn_gate.weight", {E, F}, true);
+    L.ffn_up = b.bind(p + "ffn_up.weight", {E, F}, true);
+    L.ffn_down = b.bind(p + "ffn_down.weight", {F, E}, true);
+  }
+  for (const auto& t : f.tensors()) m->n_params_ += t.n_elements;
+  // Norm vectors are read as float in the forward pass.
+  auto require_f32 = [&](const Tensor& t) {
+    if (t.type != GgmlType::F32) throw InputError(path + ": tensor " + t.name + " must be F32");
+  };
+  require_f32(w.output_norm);
+  for (const auto& L : w.layers) { require_f32(L.attn_norm); require_f32(L.ffn_norm); }
+  return m;
+}
+
+}  // namespace quant

@@ -1,0 +1,33 @@
+#include "quant/ops.h"
+
+#include <cmath>
+
+namespace quant {
+
+void rmsnorm(const float* x, const float* w, float* y, int n, float eps) {
+  double ss = 0;
+  for (int i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
+  for (int i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
+}
+
+void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, float base, bool neox) {
+  const int half = n_rot / 2;
+  for (int i = 0; i < half; ++i) {
+    const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / n_rot);
+    const float c = static_cast<float>(std::cos(theta)), s = static_cast<float>(std::sin(theta));
+    for (int h = 0; h < n_heads; ++h) {
+      float* v = x + h * head_dim;
+      const int a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+      const float x0 = v[a], x1 = v[b];
+      v[a] = x0 * c - x1 * s;
+      v[b] = x0 * s + x1 * c;
+    }
+  }
+}
+
+void silu_mul(float* a, const float* b, int n) {
+  for (int i = 0; i < n; ++i) a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
+}
+
+}  // namespace quant

@@ -1,0 +1,124 @@
+// The quant command line as users and the harness drive it: flags, exit codes, one-line errors, JSON.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "quant/synthetic_model.h"
+#include "test_support.h"
+
+namespace quant {
+namespace {
+
+struct CliRun { int code; std::string out, err; };
+
+CliRun run(const std::string& args) {
+  std::string err_path = test::temp_path("stderr.txt");
+  std::string cmd = std::string(QUANT_BIN) + " " + args + " 2>" + err_path;
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
+}
+
+std::string synthetic_model() {
+  static std::string path = [] {
+    std::string p = test::temp_path("cli-synth.gguf");
+    make_synthetic_model(SyntheticSpec{}).write(p);
+    return p;
+  }();
+  return path;
+}
+
+void expect_one_line_error(const CliRun& r, int code, const std::string& needle) {
+  EXPECT_EQ(r.code, code) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "no partial output on stdout: " << r.out;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, UnknownFlagsAndValuesExitWithTwo) {
+  const std::string m = synthetic_model();
+  expect_one_line_error(run(m + " --frobnicate"), 2, "frobnicate");
+  expect_one_line_error(run(m + " -k turbo_kv_9b"), 2, "unknown KV cache type 'turbo_kv_9b' (valid: fp32, fp16, q8_0");
+  expect_one_line_error(run(m + " -v nope"), 2, "-v: unknown KV cache type");
+  expect_one_line_error(run(m + " --backend cuda"), 2, "unknown backend 'cuda' (valid: cpu, vulkan)");
+  expect_one_line_error(run(m + " --bench -p abc"), 2, "-p: 'abc' is not an integer");
+  expect_one_line_error(run(m + " -t 0"), 2, "");
+  expect_one_line_error(run(""), 2, "no model given");
+  expect_one_line_error(run(m + " --bench --info"), 2, "choose one");
+}
+
+TEST(Cli, BadFilesAreOneLineErrors) {
+  expect_one_line_error(run("/nonexistent.gguf --info"), 1, "/nonexistent.gguf: cannot open");
+  std::string junk = test::temp_path("junk.gguf");
+  { FILE* f = fopen(junk.c_str(), "w"); fputs("not a model at all", f); fclose(f); }
+  expect_one_line_error(run(junk + " --info --json"), 1, "bad magic");
+  expect_one_line_error(run(synthetic_model() + " --ppl /nonexistent.txt -k fp32"), 1, "--ppl /nonexistent.txt: cannot open");
+}
+
+TEST(Cli, InfoJsonDescribesTheModel) {
+  CliRun r = run("-m " + synthetic_model() + " --info --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], "quant.run");
+  EXPECT_EQ(j["mode"], "info");
+  EXPECT_EQ(j["model"]["arch"], "llama");
+  EXPECT_EQ(j["model"]["synthetic"], true);
+  EXPECT_EQ(j["model"]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_FALSE(j["build"]["git_commit"].get<std::string>().empty());
+}
+
+TEST(Cli, BenchJsonKeepsEveryRepetition) {
+  CliRun r = run(synthetic_model() + " --bench -p 8 -n 4 -r 3 -t 1 -k fp32 -v fp16 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["bench"]["pp"]["tok_s"].size(), 3u);
+  EXPECT_EQ(j["bench"]["tg"]["tok_s"].size(), 3u);
+  EXPECT_EQ(j["kv"]["k_type"], "fp32");
+  EXPECT_EQ(j["kv"]["v_type"], "fp16");
+  EXPECT_EQ(j["backend"]["used"], "cpu");
+  EXPECT_EQ(j["config"]["threads"], 1);
+  // fp32 K (4 bytes) + fp16 V (2 bytes) per element: 2 layers x 2 heads x 16 dims.
+  EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * 16 * 4);
+  EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * 16 * 2);
+}
+
+TEST(Cli, LogitsOutWritesTheReferenceLayout) {
+  std::string out = test::temp_path("logits.bin");
+  CliRun r = run(synthetic_model() + " --tokens \"1 300 301\" --logits-out " + out + " -k fp32 -v fp32 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<uint8_t> b = test::read_file(out);
+  ASSERT_EQ(b.size(), 8u + 3 * 4 + 3 * 512 * 4);
+  int32_t n, v;
+  std::memcpy(&n, b.data(), 4);
+  std::memcpy(&v, b.data() + 4, 4);
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(v, 512);
+  expect_one_line_error(run(synthetic_model() + " --tokens \"1 x\""), 2, "'x' is not a token id");
+}
+
+TEST(Cli, PerplexityJsonOnStories260K) {
+  REQUIRE_SHARED(model, "models/stories260K.gguf");
+  REQUIRE_SHARED(text, "data/tinystories_a.txt");
+  CliRun r = run(model + " --ppl " + text + " -c 256 --chunks 10 -k fp32 -v fp32 --kld --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["perplexity"]["n_chunks"], 10);
+  EXPECT_EQ(j["perplexity"]["n_scored"], 10 * 127);
+  EXPECT_EQ(j["perplexity"]["max_tokens_in_cache"], 256);
+  EXPECT_GT(j["perplexity"]["ppl"].get<double>(), 1.0);
+  // fp32 against the fp32 reference pass: identical distributions.
+  EXPECT_NEAR(j["kld"]["mean_kld"].get<double>(), 0.0, 1e-9);
+  EXPECT_DOUBLE_EQ(j["kld"]["top1_agreement"].get<double>(), 1.0);
+}
+
+}  // namespace
+}  // namespace quant

@@ -1,0 +1,40 @@
+#include "test_support.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace quant::test {
+
+std::string shared_dir() {
+  if (const char* env = std::getenv("QUANT_SHARED_DIR"); env && *env) return env;
+  return std::string(QUANT_SOURCE_DIR) + "/../shared";
+}
+
+std::string shared_file(const std::string& relative) {
+  std::string p = shared_dir() + "/" + relative;
+  return std::filesystem::exists(p) ? p : "";
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string temp_path(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("quant-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+}  // namespace quant::test

@@ -1,0 +1,41 @@
+#pragma once
+// Everything the quant command line can say, after validation.
+#include <cstdint>
+#include <string>
+
+#include "quant/kv_types.h"
+
+namespace quant::cli {
+
+enum class Mode { generate, perplexity, bench, info, logits };
+
+struct Options {
+  Mode mode = Mode::generate;
+  std::string model;
+  std::string prompt;         // generate: text
+  int n_predict = 128;        // generate: tokens to produce; bench: tg tokens
+  int n_prompt = 128;         // bench: pp tokens
+  float temperature = 0.8f;
+  int top_k = 40;
+  float top_p = 0.95f;
+  uint64_t seed = 0;
+  std::string ppl_file;
+  int n_ctx = 0;              // 0 = default for the mode
+  int chunks = 0;
+  bool kld = false;
+  int reps = 5;
+  int depth = 0;
+  int threads = 0;
+  int batch = 512;
+  KvType k_type = KvType::turbo_kv_4b;
+  KvType v_type = KvType::fp16;
+  std::string backend;        // requested backend name
+  std::string tokens;         // logits mode: "ID ID ..."
+  std::string logits_out;
+  bool json = false;
+};
+
+// Parses argv; on bad input prints a one-line error and exits with code 2 (--help exits 0).
+Options parse_options(int argc, char** argv);
+
+}  // namespace quant::cli
