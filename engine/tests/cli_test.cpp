@@ -113,6 +113,21 @@ TEST(Cli, BenchJsonKeepsEveryRepetition) {
   EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * 16 * 2);
 }
 
+TEST(Cli, CompressedKvTypesReportTheirStoredBytes) {
+  CliRun r = run(synthetic_model() + " --bench -p 8 -n 4 -r 1 -t 1 --json");  // default -k turbo_kv_4b -v fp16
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kv"]["k_type"], "turbo_kv_4b");
+  // turbo_kv_4b at head dim 16: fp16 norm + 16 x 4 bits = 10 bytes; 2 layers x 2 heads.
+  EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * 10);
+  EXPECT_DOUBLE_EQ(j["kv"]["k_bits_per_element"].get<double>(), 5.0);
+  r = run(synthetic_model() + " --bench -p 8 -n 4 -r 1 -t 1 -k q4_0 -v q8_0 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * (2 + 8));   // one 16-element q4_0 block
+  EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * (2 + 16));  // one 16-element q8_0 block
+}
+
 TEST(Cli, LogitsOutWritesTheReferenceLayout) {
   std::string out = test::temp_path("logits.bin");
   CliRun r = run(synthetic_model() + " --tokens \"1 300 301\" --logits-out " + out + " -k fp32 -v fp32 --json");
