@@ -157,7 +157,10 @@ TEST_P(ArchReference, EveryKvCacheTypeRunsThisFamily) {
     rel[t] = std::sqrt(err / norm);
     std::printf("[ kv       ] %s %-12s relative RMS logit error vs fp32 cache %.4f\n", GetParam().name,
                 std::string(kv_type_name(t)).c_str(), rel[t]);
-    EXPECT_LT(rel[t], 0.6) << kv_type_name(t);
+    // A broken type gives ~1. Caches of 3 to 5 bits per element (K and V both) measure up to 0.26 (4-bit)
+    // and 0.47 (3-bit, gemma3's 8-token windows).
+    const double limit = t == KvType::turbo_kv_3b ? 0.6 : 0.35;
+    EXPECT_LT(rel[t], limit) << kv_type_name(t);
   }
   if (!unavailable.empty()) std::printf("[ note     ] KV types not implemented in this build:%s\n", unavailable.c_str());
   ASSERT_TRUE(rel.count(KvType::fp16));
