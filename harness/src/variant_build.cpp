@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "harness/json_check.h"
 #include "harness/process.h"
@@ -62,19 +64,25 @@ std::string upper(std::string s) {
   return s;
 }
 
-// The last lines that look like errors, else the last lines: what a reader needs to see first.
+// The error lines (with a CMake error's indented continuation), else the last lines: what a reader
+// needs to see first.
 std::string failure_summary(const std::string& output) {
-  std::string errors;
+  std::vector<std::string> lines;
   std::istringstream in(output);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line))
-    if ((line.find("rror") != std::string::npos || line.find("not used by the project") != std::string::npos) && n < 4) {
-      errors += (errors.empty() ? "" : " | ") + line;
-      ++n;
-    }
-  if (!errors.empty()) return errors.size() > 600 ? errors.substr(0, 600) + "..." : errors;
-  return tail_lines(output, 4, 600);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string errors;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    const bool error = l.rfind("CMake Error", 0) == 0 || l.find("error:") != std::string::npos ||
+                       l.find("not used by the project") != std::string::npos;
+    if (!error) continue;
+    std::string item = l;
+    for (size_t j = i + 1; j < lines.size() && lines[j].rfind("  ", 0) == 0; ++j) item += " " + lines[j].substr(2);
+    errors += (errors.empty() ? "" : " | ") + item;
+    if (errors.size() > 600) break;
+  }
+  if (errors.empty()) return tail_lines(output, 4, 600);
+  return errors.size() > 600 ? errors.substr(0, 600) + "..." : errors;
 }
 
 void record_cache(VariantBuild& b, const Variant& v) {
