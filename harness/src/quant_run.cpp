@@ -146,6 +146,7 @@ json extract_sample(const Cell& c, const Variant& v, const Inputs& in, const jso
     s["n_gen"] = need(b, "n_gen", "bench");
     s["depth"] = need(b, "depth", "bench");
     s["max_tokens_in_cache"] = need(b, "max_tokens_in_cache", "bench");
+    if (b.contains("test_delay_us")) s["test_delay_us"] = b.at("test_delay_us");  // test-only slowdown
     for (const char* t : {"pp", "tg"}) {
       const json& part = need(b, t, "bench");
       const auto tok_s = numbers(need(part, "tok_s", std::string("bench.") + t), std::string("bench.") + t + ".tok_s");

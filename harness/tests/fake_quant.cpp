@@ -4,11 +4,22 @@
 //   FAKE_QUANT_NOISE                relative standard deviation of each timing (default 0.02)
 //   FAKE_QUANT_SLOWDOWN             divide every speed by this factor (default 1)
 //   FAKE_QUANT_SEED                 seed for the noise (default: a fresh random seed per process)
+//   FAKE_QUANT_SEED_FILE            a counter file: each process takes its number as seed and increments it
+//                                   (reproducible noise that still differs between processes)
 //   FAKE_QUANT_FAIL_KV              comma-separated KV types that fail like an unimplemented type
 //   FAKE_QUANT_BACKEND_USED         report this backend instead of the requested one
 //   FAKE_QUANT_SLEEP_S              sleep this long before answering (timeout tests)
-//   FAKE_QUANT_LOG                  append "<k>,<v> <mode> <depth|ctx>" per invocation
+//   FAKE_QUANT_LOG                  append "<k>,<v> <mode> <depth|ctx> <backend> <FAKE_QUANT_ARM>" per invocation
 //   FAKE_QUANT_COMMIT               build.git_commit (default "fake0000")
+//   FAKE_QUANT_RUN_NOISE            relative standard deviation of a factor shared by a process's timings
+//                                   (machine state that changes between processes; default 0)
+//   FAKE_QUANT_SLOWDOWN_KV          comma-separated K types FAKE_QUANT_SLOWDOWN applies to (default: all)
+//   FAKE_QUANT_SPEED                per K type speed relative to fp32 (replacing the built-in one),
+//                                   e.g. "turbo_kv_4b=0.93,q8_0=1.1"
+//   FAKE_QUANT_PPL_DELTA            per K type relative PPL change vs fp32, e.g. "turbo_kv_3b=0.063"
+//   FAKE_QUANT_SAME_AS              report a K type's quality figures as another's, e.g. "turbo_kv_4b=fp32"
+//   FAKE_QUANT_BITS                 per type bits per element, e.g. "turbo_kv_3b=3"
+//   FAKE_QUANT_VULKAN_BUILD         build.cmake_options.ENGINE_VULKAN to report whatever the backend
 #include <unistd.h>
 
 #include <chrono>
@@ -35,7 +46,29 @@ std::string env(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
+// "a=1.5,b=2" -> {a: 1.5, b: 2}
+std::map<std::string, double> number_map(const char* name) {
+  std::map<std::string, double> m;
+  std::stringstream ss(env(name, ""));
+  for (std::string item; std::getline(ss, item, ',');) {
+    const size_t eq = item.find('=');
+    if (eq != std::string::npos) m[item.substr(0, eq)] = std::atof(item.substr(eq + 1).c_str());
+  }
+  return m;
+}
+
+std::map<std::string, std::string> text_map(const char* name) {
+  std::map<std::string, std::string> m;
+  std::stringstream ss(env(name, ""));
+  for (std::string item; std::getline(ss, item, ',');) {
+    const size_t eq = item.find('=');
+    if (eq != std::string::npos) m[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return m;
+}
+
 double bits_of(const std::string& t) {
+  if (const auto o = number_map("FAKE_QUANT_BITS"); o.count(t)) return o.at(t);
   static const std::map<std::string, double> bits = {
       {"fp32", 32}, {"fp16", 16}, {"q8_0", 8.5}, {"q4_0", 4.5}, {"uniform_4b", 4.25}, {"turbo_kv_3b", 3.5},
       {"turbo_kv_4b", 4.5}, {"turbo_kv_5b", 5.5}, {"turbo_kv_4bo", 4.75}};
@@ -83,7 +116,8 @@ int main(int argc, char** argv) {
   }
   if (const std::string log = env("FAKE_QUANT_LOG", ""); !log.empty())
     std::ofstream(log, std::ios::app) << k << "," << v << " " << (bench ? "bench" : "ppl") << " "
-                                      << (bench ? depth : ctx) << " " << backend << "\n";
+                                      << (bench ? depth : ctx) << " " << backend << " " << env("FAKE_QUANT_ARM", "")
+                                      << "\n";
   if (const double s = std::atof(env("FAKE_QUANT_SLEEP_S", "0").c_str()); s > 0)
     std::this_thread::sleep_for(std::chrono::duration<double>(s));
   std::fprintf(stderr, "fake_quant: loading %s\n", model.c_str());
@@ -117,7 +151,8 @@ int main(int argc, char** argv) {
   j["date"] = "2026-01-01T00:00:00Z";
   j["build"] = {{"git_commit", env("FAKE_QUANT_COMMIT", "fake0000")}, {"git_dirty", false}, {"compiler", "GNU 12.2.0"},
                 {"cxx_flags", "-O3 -DNDEBUG"}, {"build_type", "Release"},
-                {"cmake_options", {{"ENGINE_VULKAN", backend == "vulkan" ? "ON" : "OFF"}, {"QUANT_NATIVE", "ON"}}},
+                {"cmake_options", {{"ENGINE_VULKAN", env("FAKE_QUANT_VULKAN_BUILD", backend == "vulkan" ? "ON" : "OFF")},
+                                   {"QUANT_NATIVE", "ON"}}},
                 {"simd", "avx2"}};
   j["system"] = {{"cpu_model", "Fake CPU"}, {"n_cores", 2}, {"os", "Linux"}};
   j["config"] = {{"threads", threads}, {"batch", 512}, {"seed", 0}, {"k_type", k}, {"v_type", v}, {"n_ctx", ctx}};
@@ -131,11 +166,22 @@ int main(int argc, char** argv) {
              {"compression", {{"k_vs_fp16", elems * 2 / kb}, {"k_vs_fp32", elems * 4 / kb},
                               {"kv_vs_fp16", elems * 4 / (kb + vb)}, {"kv_vs_fp32", elems * 8 / (kb + vb)}}}};
   if (bench) {
-    const std::string seed_text = env("FAKE_QUANT_SEED", "");
+    std::string seed_text = env("FAKE_QUANT_SEED", "");
+    if (const std::string counter = env("FAKE_QUANT_SEED_FILE", ""); !counter.empty()) {
+      unsigned long long n = 0;
+      std::ifstream(counter) >> n;
+      std::ofstream(counter, std::ios::trunc) << n + 1;
+      seed_text = std::to_string(n * 7919 + 17);
+    }
     std::mt19937_64 rng(seed_text.empty() ? std::random_device{}() : std::stoull(seed_text));
     std::normal_distribution<double> noise(1.0, std::atof(env("FAKE_QUANT_NOISE", "0.02").c_str()));
-    const double slow = std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str());
-    const double f = speed_factor(k, v) / (1.0 + depth / 4096.0) / slow;
+    const std::string slow_kv = "," + env("FAKE_QUANT_SLOWDOWN_KV", k) + ",";
+    const double slow = slow_kv.find("," + k + ",") != std::string::npos
+                            ? std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str()) : 1.0;
+    const auto speeds = number_map("FAKE_QUANT_SPEED");
+    std::normal_distribution<double> run_noise(1.0, std::atof(env("FAKE_QUANT_RUN_NOISE", "0").c_str()));
+    const double f = (speeds.count(k) ? speeds.at(k) : speed_factor(k, v)) / (1.0 + depth / 4096.0) / slow *
+                     std::max(0.1, run_noise(rng));
     auto series = [&](double base, int n) {
       json x = json::array();
       for (int i = 0; i < (n > 0 ? reps : 0); ++i) x.push_back(std::max(1.0, base * f * noise(rng)));
@@ -144,7 +190,7 @@ int main(int argc, char** argv) {
     const json pp = series(std::atof(env("FAKE_QUANT_PP", "5000").c_str()), n_prompt);
     const json tg = series(std::atof(env("FAKE_QUANT_TG", "1000").c_str()), n_gen);
     j["bench"] = {{"n_prompt", n_prompt}, {"n_gen", n_gen}, {"depth", depth}, {"reps", reps}, {"warmup_reps", 1},
-                  {"seed", 1}, {"max_tokens_in_cache", depth + std::max(n_prompt, n_gen)},
+                  {"seed", 1}, {"max_tokens_in_cache", depth + std::max(n_prompt, n_gen)}, {"test_delay_us", 0},
                   {"pp", {{"tok_s", pp}, {"seconds", json::array()}, {"mean_tok_s", 0}}},
                   {"tg", {{"tok_s", tg}, {"seconds", json::array()}, {"mean_tok_s", 0}}}};
   } else {
@@ -155,15 +201,19 @@ int main(int argc, char** argv) {
     }
     std::stringstream ss;
     ss << f.rdbuf();
-    const double base = 6.0, ppl = base * (1 + quality_penalty(k, v));
+    const auto same = text_map("FAKE_QUANT_SAME_AS");
+    const std::string qk = same.count(k) ? same.at(k) : k, qv = same.count(v) ? same.at(v) : v;
+    const auto deltas = number_map("FAKE_QUANT_PPL_DELTA");
+    const double rel = deltas.count(qk) ? deltas.at(qk) : quality_penalty(qk, qv);
+    const double base = 6.0, ppl = base * (1 + rel);
     const int n_chunks = chunks ? chunks : 10;
     j["perplexity"] = {{"text_path", text}, {"text_sha256", quant::sha256_hex(ss.str())}, {"ctx", ctx},
                        {"n_tokens", n_chunks * ctx}, {"n_chunks", n_chunks}, {"n_scored", n_chunks * (ctx / 2 - 1)},
                        {"ppl", ppl}, {"ppl_uncertainty", 0.12}, {"nll_mean", std::log(ppl)},
                        {"max_tokens_in_cache", ctx}};
     if (kld)
-      j["kld"] = {{"base_k_type", "fp32"}, {"base_v_type", "fp32"}, {"mean_kld", quality_penalty(k, v) / 10},
-                  {"kld_uncertainty", quality_penalty(k, v) / 100}, {"top1_agreement", 1 - quality_penalty(k, v)},
+      j["kld"] = {{"base_k_type", "fp32"}, {"base_v_type", "fp32"}, {"mean_kld", rel / 10},
+                  {"kld_uncertainty", rel / 100}, {"top1_agreement", 1 - rel},
                   {"ppl_base", base}, {"ppl_delta", ppl - base}, {"ppl_delta_uncertainty", (ppl - base) / 10},
                   {"ppl_ratio", ppl / base}, {"ppl_ratio_uncertainty", 0.0001}};
   }

@@ -13,12 +13,15 @@ struct BenchOptions {
   int reps = 5;
   int depth = 0;       // tokens already in the cache before each measurement
   uint64_t seed = 1;
+  // Test-only: busy-wait this many microseconds per evaluated token inside the timed region, so the
+  // benchmark gate can be shown to catch a real slowdown (quant reads it from QUANT_TEST_DELAY_US).
+  double test_delay_us = 0;
 };
 
 struct BenchResult {
   std::vector<double> pp_tok_s, tg_tok_s;  // one figure per repetition
   std::vector<double> pp_seconds, tg_seconds;
-  int max_tokens_in_cache = 0;             // cache fill reached during tg (depth + n_gen)
+  int max_tokens_in_cache = 0;             // largest cache fill reached (depth + max(n_prompt, n_gen))
 };
 
 BenchResult run_bench(Session& s, const BenchOptions& opts);

@@ -10,6 +10,14 @@ namespace {
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+// Busy-waits: a slowdown that keeps the core busy, like real extra work (a sleep would free the core).
+void spin_us(double us) {
+  if (us <= 0) return;
+  const double end = now_seconds() + us * 1e-6;
+  while (now_seconds() < end) {
+  }
+}
 }  // namespace
 
 BenchResult run_bench(Session& s, const BenchOptions& o) {
@@ -38,13 +46,18 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
       s.truncate(o.depth);
       double t0 = now_seconds();
       s.eval(prompt.data(), o.n_prompt, logits.data(), false);
+      spin_us(o.test_delay_us * o.n_prompt);
       double dt = now_seconds() - t0;
+      r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
       if (rep >= 0) { r.pp_seconds.push_back(dt); r.pp_tok_s.push_back(o.n_prompt / dt); }
     }
     if (o.n_gen > 0) {
       s.truncate(o.depth);
       double t0 = now_seconds();
-      for (int i = 0; i < o.n_gen; ++i) s.eval(&gen[i], 1, logits.data(), false);
+      for (int i = 0; i < o.n_gen; ++i) {
+        s.eval(&gen[i], 1, logits.data(), false);
+        spin_us(o.test_delay_us);
+      }
       double dt = now_seconds() - t0;
       r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
       if (rep >= 0) { r.tg_seconds.push_back(dt); r.tg_tok_s.push_back(o.n_gen / dt); }

@@ -1,10 +1,13 @@
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
+#include <string>
 
 #include "context.h"
 #include "modes.h"
 #include "quant/bench.h"
+#include "quant/error.h"
 #include "report.h"
 
 namespace quant::cli {
@@ -12,6 +15,19 @@ namespace quant::cli {
 namespace {
 double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+// QUANT_TEST_DELAY_US: test-only slowdown (microseconds of busy-waiting per evaluated token) with which
+// the benchmark gate's tests show that a real slowdown is caught. Reported in the JSON; never use it
+// for figures (bench-all refuses such runs as baselines).
+int test_delay_us() {
+  const char* v = std::getenv("QUANT_TEST_DELAY_US");
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  const long us = std::strtol(v, &end, 10);
+  if (*end != '\0' || us < 0 || us > 1000000)
+    throw InputError(std::string("QUANT_TEST_DELAY_US: '") + v + "' is not a whole number of microseconds in 0..1000000", 2);
+  return static_cast<int>(us);
 }
 }  // namespace
 
@@ -26,6 +42,10 @@ int run_bench(const Options& o) {
   bo.reps = o.reps;
   bo.depth = o.depth;
   bo.seed = o.seed == 0 ? 1 : o.seed;
+  bo.test_delay_us = test_delay_us();
+  if (bo.test_delay_us > 0)
+    std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n",
+                 static_cast<int>(bo.test_delay_us));
   ctx.backend->reset_stats();
   BenchResult r = run_bench(*session, bo);
   const BackendStats st = ctx.backend->stats();
@@ -53,6 +73,7 @@ int run_bench(const Options& o) {
     j["backend"]["dispatches_per_token"] = evals > 0 ? st.dispatches / evals : 0.0;
     j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
                   {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
+                  {"test_delay_us", bo.test_delay_us},
                   {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
                   {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
     emit_json(j);

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "commands.h"
+#include "gate_commands.h"
 #include "quant/error.h"
 
 int main(int argc, char** argv) {
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   val_cmd->add_option("suites", val.suites, "suite names or paths (default: every suites/*.json)");
   val_cmd->add_option("--variants", val.variants, "variants file");
 
+  const auto gate = add_gate_commands(app);  // baseline, compare, claims, ab, calibrate
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
     if (*rel_cmd) return cmd_release_notes(common, rel);
     if (*plan_cmd) return cmd_plan(common, plan);
     if (*val_cmd) return cmd_validate(common, val);
+    if (const int code = run_gate_command(*gate, common); code >= 0) return code;
   } catch (const quant::InputError& e) {
     std::fprintf(stderr, "bench-all: error: %s\n", e.what());
     return e.exit_code();

@@ -1,0 +1,51 @@
+#pragma once
+// A/B runs: two builds (arms) measured in one sweep, interleaved A B, B A, A B, ... cell by cell, so
+// drift hits both alike; the verdict comes from a paired test on the per-pair ratios (head / base).
+// `bench-all ab` builds two git revisions in worktrees; `bench-all calibrate` runs one build as both arms.
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/compare.h"
+#include "harness/results.h"
+
+namespace quant::harness {
+
+struct ArmSpec {
+  std::string name;                         // "base", "head"
+  std::string revision;                     // what was built (commit, or "working tree")
+  VariantBuild build;                       // its quant binary
+  std::map<std::string, std::string> env;   // added to the variant's environment for every run
+};
+
+struct PairedOptions {
+  std::string root, suite_file, variants_file;
+  std::string variant;  // "" = the default variant
+  int pairs = 6;        // measured pairs per cell
+  int warmup = 1;       // unmeasured pairs run first
+  ArmSpec arms[2];      // [0] base, [1] head
+  bool tty = false;
+};
+
+struct PairedRun {
+  std::vector<Cell> cells;  // the suite's speed cells of the variant
+  Results arms[2];          // one results file per arm (runs' index = pair index)
+};
+
+// Runs every pair; a failing run is recorded and that cell's remaining pairs are skipped.
+PairedRun run_paired(const PairedOptions& o, std::FILE* log);
+
+// Paired verdicts (Wilcoxon signed-rank on log ratios, bootstrap CI of the median ratio, threshold `ab`).
+GateReport ab_report(const PairedRun& run, const Thresholds& t);
+
+// Per-pair ratios head / base of one cell's measure (pairs where both runs are ok).
+std::vector<double> pair_ratios(const CellResult& base, const CellResult& head, const std::string& measure);
+
+// The commit a revision names (`git rev-parse`); InputError naming the revision otherwise.
+std::string resolve_revision(const std::string& root, const std::string& rev);
+// Checks out `commit` in a worktree under <root>/.cache/ab/ (reused when present) and builds the variant.
+VariantBuild build_revision(const std::string& root, const std::string& commit, const Variant& v, int jobs,
+                            std::ostream& log);
+
+}  // namespace quant::harness

@@ -1,0 +1,35 @@
+#include "gate_test_support.h"
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "harness/runner.h"
+
+namespace quant::harness::test {
+
+Results fake_sweep(const FakeProject& p, const std::string& out_name, const std::map<std::string, std::string>& env) {
+  std::vector<std::unique_ptr<ScopedEnv>> scoped;
+  scoped.push_back(std::make_unique<ScopedEnv>("FAKE_QUANT_SEED_FILE", p.root + "/seed-counter"));
+  for (const auto& [k, v] : env) scoped.push_back(std::make_unique<ScopedEnv>(k.c_str(), v));
+  FakeSearchPath paths(p);
+  std::FILE* log = std::tmpfile();
+  Results r = run_sweep(p.options(out_name), log).results;
+  std::fclose(log);
+  return r;
+}
+
+Thresholds fixed_thresholds(double compare, double ratio, double ab) {
+  Thresholds t = load_thresholds(std::string(QUANT_SOURCE_DIR) + "/baselines/thresholds.json");
+  for (const char* m : {"pp_tok_s", "tg_tok_s"}) t.timing[m] = {compare, ratio, ab};
+  t.calibration = nlohmann::json::object();
+  return t;
+}
+
+nlohmann::json speed_suite() {
+  return {{"kv", {"fp32", "q8_0"}},
+          {"metrics",
+           {{"speed", {{"n_prompt", 32}, {"n_gen", 16}, {"depths", {0}}, {"inner_reps", 3}, {"reps", 5}, {"warmup", 1}}}}}};
+}
+
+}  // namespace quant::harness::test
