@@ -17,6 +17,7 @@
 #include "harness/process.h"
 #include "harness/report.h"
 #include "harness/results.h"
+#include "harness/runner.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 
@@ -211,6 +212,26 @@ TEST(Report, RegeneratingFromResultsJsonGivesTheSameReport) {
   const ProcessResult bad = run_process({BENCH_ALL_BIN, "report", "--check", dir + "/results.json"}, {}, 60);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("differs from a regeneration"), std::string::npos) << bad.err;
+}
+
+TEST(Report, VariantTableComparesEachBuildWithTheDefault) {
+  const auto p = test::make_fake_project("variant-table", {{"variants", {"cpu", "vulkan"}}, {"kv", {"fp32", "fp16"}}});
+  test::FakeSearchPath paths(p);
+  test::ScopedEnv seed("FAKE_QUANT_SEED", "3");
+  std::FILE* log = std::tmpfile();
+  const Results r = run_sweep(p.options("run"), log).results;
+  std::fclose(log);
+  const Analysis a = analyze(r);
+  const std::string md = render_report(r, a);
+  EXPECT_NE(md.find("### Builds: `tiny`, default `cpu` vs `vulkan`"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Type (K / V) | depth | test | `cpu` tok/s [95% CI] | `vulkan` tok/s [95% CI] | `vulkan` vs `cpu` [95% CI] | verdict |"),
+            std::string::npos);
+  const std::string id = "vulkan/tiny/fp16,fp16/speed/p16n8/d0";
+  const Comparison* c = a.compare("variant_vs_default", id, "tg_tok_s");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reference, "cpu/tiny/fp16,fp16/speed/p16n8/d0");
+  EXPECT_NE(md.find("| fp16 / fp16 | 0 | tg8 | "), std::string::npos);
+  EXPECT_NE(md.find(fmt_ratio_ci(c->ratio, c->ci)), std::string::npos);
 }
 
 TEST(Report, CorruptResultsFilesAreRejectedWithThePath) {
