@@ -65,6 +65,10 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
   const int E = c.n_embd, hd = c.head_dim;
   const int qw = c.n_head * hd, kvw = c.n_head_kv * hd;
   const int pos0 = n_past_;
+  if (backend_.forward({model_, *cache_, pool_, tokens, n, pos0, logits, all_logits})) {  // device-resident pass
+    n_past_ += n;
+    return;
+  }
 
   for (int t = 0; t < n; ++t) dequantize_row(w.token_embd, tokens[t], &x_[static_cast<size_t>(t) * E]);
 
