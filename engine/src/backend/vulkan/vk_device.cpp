@@ -169,6 +169,14 @@ void Device::pick_device() {
   info_.fixed_subgroup = v13 && ssc.minSubgroupSize == ssc.maxSubgroupSize && ssc.maxSubgroupSize == sg.subgroupSize;
   info_.max_buffer_range = p.limits.maxStorageBufferRange;
   info_.max_texel_elements = p.limits.maxTexelBufferElements;
+  // Tests lower the limits to exercise the paths that split work across buffers and submits.
+  if (const char* cap = std::getenv("QUANT_VULKAN_MAX_BUFFER_BYTES"); cap && *cap) {
+    const uint64_t bytes = std::strtoull(cap, nullptr, 10);
+    if (bytes >= 1024) {
+      info_.max_buffer_range = std::min<uint64_t>(info_.max_buffer_range, bytes);
+      info_.max_texel_elements = std::min<uint64_t>(info_.max_texel_elements, bytes / 16);
+    }
+  }
 }
 
 void Device::create_device() {

@@ -38,6 +38,6 @@ void main() {
     ss = 0.0;
     for (uint g = 0; g < gl_NumSubgroups; ++g) ss += partial[g];
   }
-  const float s = inversesqrt(ss / float(p.n) + p.eps);
+  const float s = 1.0 / sqrt(ss / float(p.n) + p.eps);
   for (uint i = lane; i < n4; i += gl_WorkGroupSize.x) y[yb + i] = texelFetch(x, xb + int(i)) * s * texelFetch(weight, int(i));
 }
