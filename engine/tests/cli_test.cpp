@@ -77,6 +77,28 @@ TEST(Cli, InfoJsonDescribesTheModel) {
   EXPECT_FALSE(j["build"]["git_commit"].get<std::string>().empty());
 }
 
+TEST(Cli, InfoListsFamilyFeaturesAndRejectsUnknownArchitectures) {
+  GgufWriter w = make_synthetic_model(SyntheticSpec{});
+  w.set_string("general.architecture", "mamba");
+  const std::string bad = test::temp_path("mamba.gguf");
+  w.write(bad);
+  expect_one_line_error(run(bad + " --info"), 1, "unsupported architecture 'mamba' (supported: llama, qwen2, qwen3, gemma3, phi3)");
+
+  REQUIRE_SHARED(model, "reference/archs/gemma3-f32.gguf");
+  CliRun r = run(model + " --info --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out)["model"];
+  EXPECT_EQ(j["arch"], "gemma3");
+  const auto features = j["features"].get<std::vector<std::string>>();
+  for (const char* f : {"rope_neox", "ffn_gelu_tanh", "qk_norm", "post_norms", "scaled_embeddings", "sliding_window"})
+    EXPECT_NE(std::find(features.begin(), features.end(), f), features.end()) << f;
+  EXPECT_EQ(j["sliding_window"], 8);
+  ASSERT_EQ(j["layers"].size(), 7u);
+  EXPECT_EQ(j["layers"][5]["window"], 0);
+  EXPECT_EQ(j["layers"][4]["window"], 8);
+  EXPECT_EQ(j["tokenizer"]["model"], "llama");
+}
+
 TEST(Cli, BenchJsonKeepsEveryRepetition) {
   CliRun r = run(synthetic_model() + " --bench -p 8 -n 4 -r 3 -t 1 -k fp32 -v fp16 --json");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -90,6 +112,21 @@ TEST(Cli, BenchJsonKeepsEveryRepetition) {
   // fp32 K (4 bytes) + fp16 V (2 bytes) per element: 2 layers x 2 heads x 16 dims.
   EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * 16 * 4);
   EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * 16 * 2);
+}
+
+TEST(Cli, CompressedKvTypesReportTheirStoredBytes) {
+  CliRun r = run(synthetic_model() + " --bench -p 8 -n 4 -r 1 -t 1 --json");  // default -k turbo_kv_4b -v fp16
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kv"]["k_type"], "turbo_kv_4b");
+  // turbo_kv_4b at head dim 16: fp16 norm + 16 x 4 bits = 10 bytes; 2 layers x 2 heads.
+  EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * 10);
+  EXPECT_DOUBLE_EQ(j["kv"]["k_bits_per_element"].get<double>(), 5.0);
+  r = run(synthetic_model() + " --bench -p 8 -n 4 -r 1 -t 1 -k q4_0 -v q8_0 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * (2 + 8));   // one 16-element q4_0 block
+  EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * (2 + 16));  // one 16-element q8_0 block
 }
 
 TEST(Cli, LogitsOutWritesTheReferenceLayout) {

@@ -1,6 +1,7 @@
 // Model loading on generated GGUFs: shapes, types and vocabulary data are validated before use.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "quant/backend.h"
@@ -93,6 +94,65 @@ TEST(ModelLoader, RejectsUnsupportedArchitectureAndMissingKeys) {
   GgufWriter x = make_synthetic_model(SyntheticSpec{});
   x.set_u32("llama.attention.head_count_kv", 3);
   expect_load_error(x, "does not divide");
+}
+
+TEST(ModelLoader, SyntheticModelsOfEveryFamilyLoadAndRun) {
+  const std::vector<std::pair<std::string, std::string>> families = {
+      {"llama", "rope_normal"}, {"qwen2", "qkv_bias"}, {"qwen3", "qk_norm"}, {"gemma3", "sliding_window"},
+      {"phi3", "fused_qkv"}};
+  for (const auto& [arch, marker] : families) {
+    SyntheticSpec spec;
+    spec.arch = arch;
+    spec.n_layer = 6;          // gemma3: layers 0-4 local, 5 global
+    spec.sliding_window = 3;
+    if (arch == "qwen3" || arch == "gemma3") spec.head_dim = 32;  // != n_embd / n_head
+    auto m = Model::load(write_model(make_synthetic_model(spec), "family.gguf"));
+    const auto names = feature_names(m->config());
+    EXPECT_NE(std::find(names.begin(), names.end(), marker), names.end()) << arch;
+    EXPECT_EQ(m->config().head_dim, spec.head_dim ? spec.head_dim : 16) << arch;
+    ThreadPool pool(2);
+    auto backend = make_cpu_backend(pool);
+    std::vector<int> ids = {1, 300, 301, 302, 303, 304, 305, 306, 307, 308};
+    std::vector<std::vector<float>> out;
+    for (int batch : {512, 3}) {
+      SessionOptions o;
+      o.n_ctx = 16;
+      o.max_batch = batch;
+      Session s(*m, pool, *backend, o);
+      out.emplace_back(ids.size() * 512);
+      s.eval(ids.data(), static_cast<int>(ids.size()), out.back().data(), true);
+    }
+    for (size_t i = 0; i < out[0].size(); ++i) {
+      ASSERT_TRUE(std::isfinite(out[0][i])) << arch;
+      ASSERT_NEAR(out[0][i], out[1][i], 1e-4) << arch << " logit " << i;
+    }
+  }
+}
+
+// A llama file relabelled as another family lacks that family's tensors or keys: the error names them.
+TEST(ModelLoader, FamilyTensorsAndKeysAreRequired) {
+  auto relabel = [](const std::string& arch) {
+    SyntheticSpec spec;
+    GgufWriter w = make_synthetic_model(spec);
+    const std::string a = arch + ".";
+    w.set_string("general.architecture", arch);
+    w.set_u32(a + "embedding_length", spec.n_embd);
+    w.set_u32(a + "block_count", spec.n_layer);
+    w.set_u32(a + "feed_forward_length", spec.n_ff);
+    w.set_u32(a + "attention.head_count", spec.n_head);
+    w.set_u32(a + "attention.head_count_kv", spec.n_head_kv);
+    return w;
+  };
+  expect_load_error(relabel("qwen2"), "missing required tensor blk.0.attn_q.bias");
+  expect_load_error(relabel("qwen3"), "missing required tensor blk.0.attn_q_norm.weight");
+  expect_load_error(relabel("phi3"), "missing required tensor blk.0.attn_qkv.weight");
+  expect_load_error(relabel("gemma3"), "gemma3.attention.sliding_window");
+  GgufWriter g = relabel("gemma3");
+  g.set_u32("gemma3.attention.sliding_window", 4);
+  expect_load_error(g, "missing required tensor blk.0.attn_q_norm.weight");
+  GgufWriter y = make_synthetic_model(SyntheticSpec{});
+  y.set_string("llama.rope.scaling.type", "yarn");
+  expect_load_error(y, "unsupported RoPE scaling 'yarn'");
 }
 
 TEST(ModelLoader, RejectsWrongShapes) {

@@ -2,6 +2,7 @@
 // The attention cache: for every layer and KV head, a contiguous array of encoded vectors by position.
 // Only encoded bytes are kept (no float shadow copy), so what attention reads is what the type stores.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,9 +26,13 @@ struct AttentionParams {
   int window = 0;        // > 0: attend only to the last `window` positions (sliding-window layers)
 };
 
+// Builds the codec of one (layer, head, K or V); tests substitute their own to watch what attention calls.
+using KvCodecFactory = std::function<std::unique_ptr<KvCodec>(KvType type, int dim, uint64_t seed)>;
+
 class KvCache {
  public:
   explicit KvCache(const KvCacheConfig& cfg);
+  KvCache(const KvCacheConfig& cfg, const KvCodecFactory& make_codec);
   const KvCacheConfig& config() const { return cfg_; }
 
   // Stores the keys and values of all KV heads for one position (k, v: n_head_kv * head_dim floats).
@@ -46,10 +51,12 @@ class KvCache {
   const KvCodec& k_codec(int layer, int head) const { return *k_codecs_[layer * cfg_.n_head_kv + head]; }
   const KvCodec& v_codec(int layer, int head) const { return *v_codecs_[layer * cfg_.n_head_kv + head]; }
   const uint8_t* k_data(int layer, int head) const;
+  const uint8_t* v_data(int layer, int head) const;
 
  private:
   void attend_head(int layer, int pos, int head, const float* q, float* out, const AttentionParams& p,
                    float* scratch) const;
+  size_t scratch_floats(int n_positions) const;
   KvCacheConfig cfg_;
   std::vector<std::unique_ptr<KvCodec>> k_codecs_, v_codecs_;  // [layer][kv head]
   size_t k_vec_bytes_ = 0, v_vec_bytes_ = 0;

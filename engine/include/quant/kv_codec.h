@@ -24,6 +24,8 @@ class KvCodec {
   virtual void decode(const uint8_t* src, float* x) const = 0;
 
   // Query/accumulator domain: identity for plain types, the rotated basis for TurboQuant.
+  // q_prepared holds prepared_floats() floats (the query in that domain, then any per-block extras).
+  virtual int prepared_floats() const { return dim_; }
   virtual void prepare_query(const float* q, float* q_prepared) const = 0;
   // out[i] = <q, x_i> for n stored vectors at rows + i * stride, q already prepared.
   virtual void score(const float* q_prepared, const uint8_t* rows, size_t stride, int n, float* out) const = 0;

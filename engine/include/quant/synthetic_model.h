@@ -1,5 +1,5 @@
 #pragma once
-// Deterministic random-weight Llama-architecture GGUF models with a valid SentencePiece vocabulary,
+// Deterministic random-weight GGUF models of any supported family with a valid SentencePiece vocabulary,
 // so speed can be measured (and tests run) without downloading anything. Marked quant.synthetic=true.
 #include <cstdint>
 #include <string>
@@ -11,6 +11,9 @@ namespace quant {
 
 struct SyntheticSpec {
   std::string name = "synthetic-tiny";
+  std::string arch = "llama";  // any supported family: its own tensors and keys are emitted
+  int head_dim = 0;            // 0: n_embd / n_head
+  int sliding_window = 512;    // gemma3 only
   int n_embd = 64;
   int n_layer = 2;
   int n_head = 4;

@@ -19,14 +19,17 @@ uint64_t codec_seed(int layer, int head, int which) {
 }
 }  // namespace
 
-KvCache::KvCache(const KvCacheConfig& cfg) : cfg_(cfg) {
+KvCache::KvCache(const KvCacheConfig& cfg)
+    : KvCache(cfg, [](KvType type, int dim, uint64_t seed) { return make_kv_codec(type, dim, seed); }) {}
+
+KvCache::KvCache(const KvCacheConfig& cfg, const KvCodecFactory& make_codec) : cfg_(cfg) {
   if (cfg.capacity <= 0 || cfg.n_layer <= 0 || cfg.n_head_kv <= 0 || cfg.head_dim <= 0)
     throw InputError("KV cache: invalid geometry");
   const int n = cfg.n_layer * cfg.n_head_kv;
   for (int i = 0; i < n; ++i) {
     int layer = i / cfg.n_head_kv, head = i % cfg.n_head_kv;
-    k_codecs_.push_back(make_kv_codec(cfg.k_type, cfg.head_dim, codec_seed(layer, head, 0)));
-    v_codecs_.push_back(make_kv_codec(cfg.v_type, cfg.head_dim, codec_seed(layer, head, 1)));
+    k_codecs_.push_back(make_codec(cfg.k_type, cfg.head_dim, codec_seed(layer, head, 0)));
+    v_codecs_.push_back(make_codec(cfg.v_type, cfg.head_dim, codec_seed(layer, head, 1)));
   }
   k_vec_bytes_ = k_codecs_[0]->bytes_per_vector();
   v_vec_bytes_ = v_codecs_[0]->bytes_per_vector();
@@ -40,6 +43,15 @@ size_t KvCache::allocated_bytes() const { return k_.size() + v_.size(); }
 
 const uint8_t* KvCache::k_data(int layer, int head) const {
   return k_.data() + (static_cast<size_t>(layer) * cfg_.n_head_kv + head) * cfg_.capacity * k_vec_bytes_;
+}
+
+const uint8_t* KvCache::v_data(int layer, int head) const {
+  return v_.data() + (static_cast<size_t>(layer) * cfg_.n_head_kv + head) * cfg_.capacity * v_vec_bytes_;
+}
+
+// Prepared query (its codec's size), the value accumulator (head_dim), then one weight per position.
+size_t KvCache::scratch_floats(int n_positions) const {
+  return static_cast<size_t>(k_codecs_[0]->prepared_floats()) + cfg_.head_dim + n_positions;
 }
 
 void KvCache::store(int layer, int pos, const float* k, const float* v) {
@@ -64,9 +76,9 @@ void KvCache::attend_head(int layer, int pos, int head, const float* q, float* o
   const KvCodec& vc = v_codec(layer, kvh);
   const size_t slot0 = (static_cast<size_t>(layer) * cfg_.n_head_kv + kvh) * cfg_.capacity + begin;
 
-  float* qp = scratch;            // hd
-  float* acc = scratch + hd;      // hd
-  float* att = scratch + 2 * hd;  // n
+  float* qp = scratch;
+  float* acc = qp + kc.prepared_floats();  // hd
+  float* att = acc + hd;                   // n
   kc.prepare_query(q + head * hd, qp);
   kc.score(qp, k_.data() + slot0 * k_vec_bytes_, k_vec_bytes_, n, att);
   float mx = -INFINITY;
@@ -82,7 +94,7 @@ void KvCache::attend_head(int layer, int pos, int head, const float* q, float* o
 
 void KvCache::attend(int layer, int pos, const float* q, float* out, const AttentionParams& p) const {
   thread_local std::vector<float> scratch;
-  scratch.resize(2 * cfg_.head_dim + pos + 1);
+  scratch.resize(scratch_floats(pos + 1));
   for (int h = 0; h < p.n_head; ++h) attend_head(layer, pos, h, q, out, p, scratch.data());
 }
 
@@ -94,7 +106,7 @@ void KvCache::attend_batch(ThreadPool& pool, int layer, int pos0, int n, const f
   const bool parallel = static_cast<int64_t>(tasks) * (pos0 + n) * cfg_.head_dim >= (1 << 15);
   auto run = [&](int task, int) {
     thread_local std::vector<float> scratch;
-    scratch.resize(2 * cfg_.head_dim + pos0 + n);
+    scratch.resize(scratch_floats(pos0 + n));
     const int t = task / p.n_head, h = task % p.n_head;
     attend_head(layer, pos0 + t, h, q + static_cast<size_t>(t) * q_width, out + static_cast<size_t>(t) * q_width, p,
                 scratch.data());

@@ -1,9 +1,20 @@
-// The transformer forward pass, one batch of consecutive positions at a time:
-//   x = embed(tokens)
-//   per layer:  h = rmsnorm(x) ; q,k,v = h Wq, h Wk, h Wv ; rope(q, k) ; cache <- k, v
-//               x += attention(q, cache) Wo
-//               h = rmsnorm(x) ; x += (silu(h Wgate) * (h Wup)) Wdown
-//   logits = rmsnorm(x) Wout
+// The transformer forward pass of every supported family, one batch of consecutive positions at a time.
+// Family differences are the flags of ModelConfig::features (marked [flag] below) and the per-layer
+// settings of ModelConfig::layers (window, RoPE frequencies):
+//   x = embed(tokens) * embd_scale                                   [scale_embeddings]
+//   per layer l:
+//     h = rmsnorm(x) * attn_norm
+//     q, k, v = h Wq + bq, h Wk + bk, h Wv + bv                       [qkv_bias; fused_qkv = row views]
+//     q_h, k_h = rmsnorm(q_h) * q_norm, rmsnorm(k_h) * k_norm        [qk_norm, per head]
+//     q, k = rope(q, pos), rope(k, pos)                               [rope_style; layer's frequencies]
+//     cache <- k, v ; a = softmax(attn_scale * q.K) V over the layer's window
+//     o = a Wo ; o = rmsnorm(o) * post_attn_norm                      [post_norms]
+//     x += o
+//     h = rmsnorm(x) * ffn_norm
+//     f = (act(h Wgate) * (h Wup)) Wdown                              [ffn_act; fused_gate_up = row views]
+//     f = rmsnorm(f) * post_ffn_norm                                  [post_norms]
+//     x += f
+//   logits = (rmsnorm(x) * output_norm) Wout
 #include <algorithm>
 #include <cmath>
 
@@ -12,6 +23,19 @@
 #include "quant/session.h"
 
 namespace quant {
+
+namespace {
+
+const float* f32(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
+
+// rows x width activations: every row += bias
+void add_bias(float* x, const Tensor& bias, int rows, int width) {
+  const float* b = f32(bias);
+  for (int t = 0; t < rows; ++t)
+    for (int i = 0; i < width; ++i) x[static_cast<size_t>(t) * width + i] += b[i];
+}
+
+}  // namespace
 
 Session::Session(const Model& model, ThreadPool& pool, Backend& backend, const SessionOptions& opts)
     : model_(model), pool_(pool), backend_(backend) {
@@ -29,7 +53,7 @@ Session::Session(const Model& model, ThreadPool& pool, Backend& backend, const S
   const size_t B = max_batch_;
   const size_t qw = static_cast<size_t>(c.n_head) * c.head_dim, kvw = static_cast<size_t>(c.n_head_kv) * c.head_dim;
   x_.resize(B * c.n_embd);
-  xb_.resize(B * std::max<size_t>(c.n_embd, qw));
+  xb_.resize(B * c.n_embd);
   q_.resize(B * qw);
   k_.resize(B * kvw);
   v_.resize(B * kvw);
@@ -61,51 +85,79 @@ void Session::eval(const int* tokens, int n, float* logits, bool all_logits) {
 
 void Session::forward_batch(const int* tokens, int n, float* logits, bool all_logits) {
   const ModelConfig& c = model_.config();
+  const FamilyFeatures& fe = c.features;
   const Weights& w = model_.weights();
-  const int E = c.n_embd, hd = c.head_dim;
+  const int E = c.n_embd, hd = c.head_dim, F = c.n_ff;
   const int qw = c.n_head * hd, kvw = c.n_head_kv * hd;
+  const size_t nE = static_cast<size_t>(n) * E;
   const int pos0 = n_past_;
+  const bool neox = fe.rope_style == RopeStyle::neox;
   if (backend_.forward({model_, *cache_, pool_, tokens, n, pos0, logits, all_logits})) {  // device-resident pass
     n_past_ += n;
     return;
   }
 
+  // x = embed(tokens) * embd_scale
   for (int t = 0; t < n; ++t) dequantize_row(w.token_embd, tokens[t], &x_[static_cast<size_t>(t) * E]);
-
-  AttentionParams ap;
-  ap.n_head = c.n_head;
-  ap.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  if (c.embd_scale != 1.0f)
+    for (size_t i = 0; i < nE; ++i) x_[i] *= c.embd_scale;
 
   for (int l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
-    const float* attn_norm = reinterpret_cast<const float*>(L.attn_norm.data);
-    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], attn_norm, &xb_[t * E], E, c.rms_eps);
+    const LayerConfig& lc = c.layers[l];
+
+    // h = rmsnorm(x) * attn_norm
+    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.attn_norm), &xb_[t * E], E, c.rms_eps);
+    // q, k, v = h Wq (+ bq), h Wk (+ bk), h Wv (+ bv)
     backend_.matmul(L.wq, xb_.data(), n, q_.data());
     backend_.matmul(L.wk, xb_.data(), n, k_.data());
     backend_.matmul(L.wv, xb_.data(), n, v_.data());
+    if (fe.qkv_bias) {
+      add_bias(q_.data(), L.bq, n, qw);
+      add_bias(k_.data(), L.bk, n, kvw);
+      add_bias(v_.data(), L.bv, n, kvw);
+    }
+    // q_h = rmsnorm(q_h) * q_norm, k_h = rmsnorm(k_h) * k_norm for every head
+    if (fe.qk_norm) {
+      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&q_[i * hd], f32(L.q_norm), &q_[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&k_[i * hd], f32(L.k_norm), &k_[i * hd], hd, c.rms_eps);
+    }
+    // rotate q and k by their position; store k and v in the cache
     for (int t = 0; t < n; ++t) {
-      rope(&q_[static_cast<size_t>(t) * qw], c.n_head, hd, c.rope_dim, pos0 + t, c.rope_base, false);
-      rope(&k_[static_cast<size_t>(t) * kvw], c.n_head_kv, hd, c.rope_dim, pos0 + t, c.rope_base, false);
+      rope(&q_[static_cast<size_t>(t) * qw], c.n_head, hd, c.rope_dim, pos0 + t, lc.rope_freqs.data(), neox);
+      rope(&k_[static_cast<size_t>(t) * kvw], c.n_head_kv, hd, c.rope_dim, pos0 + t, lc.rope_freqs.data(), neox);
       cache_->store(l, pos0 + t, &k_[static_cast<size_t>(t) * kvw], &v_[static_cast<size_t>(t) * kvw]);
     }
+    // a = softmax(attn_scale * q.K) V over the positions the layer sees
+    AttentionParams ap;
+    ap.n_head = c.n_head;
+    ap.scale = c.attn_scale;
+    ap.window = lc.window;
     cache_->attend_batch(pool_, l, pos0, n, q_.data(), att_.data(), ap);
+    // x += (a Wo), normalised first when the family has post-norms
     backend_.matmul(L.wo, att_.data(), n, hb_.data());
-    for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) x_[i] += hb_[i];
+    if (fe.post_norms)
+      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], f32(L.post_attn_norm), &hb_[t * E], E, c.rms_eps);
+    for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
 
-    const float* ffn_norm = reinterpret_cast<const float*>(L.ffn_norm.data);
-    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], ffn_norm, &xb_[t * E], E, c.rms_eps);
+    // h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
+    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.ffn_norm), &xb_[t * E], E, c.rms_eps);
     backend_.matmul(L.ffn_gate, xb_.data(), n, gate_.data());
     backend_.matmul(L.ffn_up, xb_.data(), n, up_.data());
-    silu_mul(gate_.data(), up_.data(), n * c.n_ff);
+    if (fe.ffn_act == Activation::gelu_tanh) gelu_tanh_mul(gate_.data(), up_.data(), n * F);
+    else silu_mul(gate_.data(), up_.data(), n * F);
     backend_.matmul(L.ffn_down, gate_.data(), n, hb_.data());
-    for (size_t i = 0; i < static_cast<size_t>(n) * E; ++i) x_[i] += hb_[i];
+    // x += f, normalised first when the family has post-norms
+    if (fe.post_norms)
+      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], f32(L.post_ffn_norm), &hb_[t * E], E, c.rms_eps);
+    for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
   }
   n_past_ += n;
   if (!logits) return;
 
-  const float* out_norm = reinterpret_cast<const float*>(w.output_norm.data);
+  // logits = (rmsnorm(x) * output_norm) Wout, for the last row or every row
   const int first = all_logits ? 0 : n - 1;
-  for (int t = first; t < n; ++t) rmsnorm(&x_[t * E], out_norm, &xb_[(t - first) * E], E, c.rms_eps);
+  for (int t = first; t < n; ++t) rmsnorm(&x_[t * E], f32(w.output_norm), &xb_[(t - first) * E], E, c.rms_eps);
   backend_.matmul(w.output, xb_.data(), n - first, logits);
 }
 

@@ -4,6 +4,7 @@
 #include "quant/error.h"
 #include "quant/matmul.h"
 #include "quant/model.h"
+#include "families.h"
 
 namespace quant {
 
@@ -53,11 +54,32 @@ class Binder {
   const GgufFile& f_;
 };
 
+// Linear RoPE scaling ("position interpolation"): returns the factor positions are multiplied by.
+float linear_rope_scale(const GgufFile& f, const std::string& a) {
+  std::string type = f.has(a + "rope.scaling.type") ? std::string(f.get_string(a + "rope.scaling.type")) : "";
+  std::string factor_key = a + "rope.scaling.factor";
+  if (type.empty() && f.has(a + "rope.scale_linear")) {  // older files
+    type = "linear";
+    factor_key = a + "rope.scale_linear";
+  }
+  if (type.empty() || type == "none") return 1.0f;
+  if (type != "linear")
+    throw InputError(f.path() + ": key " + a + "rope.scaling.type: unsupported RoPE scaling '" + type +
+                     "' (supported: none, linear)");
+  const double factor = f.get_float(factor_key);
+  if (!(factor >= 1 && std::isfinite(factor)))
+    throw InputError(f.path() + ": key " + factor_key + ": " + std::to_string(factor) + " must be >= 1");
+  return static_cast<float>(1.0 / factor);
+}
+
 ModelConfig read_config(const GgufFile& f) {
   ModelConfig c;
   c.arch = std::string(f.get_string("general.architecture"));
-  if (c.arch != "llama")
-    throw InputError(f.path() + ": unsupported architecture '" + c.arch + "' (supported: llama)");
+  const FamilyFeatures* family = family_features(c.arch);
+  if (!family)
+    throw InputError(f.path() + ": unsupported architecture '" + c.arch + "' (supported: " + supported_architectures() +
+                     ")");
+  c.features = *family;
   const std::string a = c.arch + ".";
   const uint64_t kMaxDim = 1 << 20;
   c.n_embd = checked_int(f, a + "embedding_length", f.get_uint(a + "embedding_length"), 1, kMaxDim);
@@ -71,6 +93,10 @@ ModelConfig read_config(const GgufFile& f) {
   uint64_t default_hd = c.n_embd % c.n_head == 0 ? static_cast<uint64_t>(c.n_embd / c.n_head) : 0;
   c.head_dim = checked_int(f, a + "attention.key_length", f.get_uint_or(a + "attention.key_length", default_hd), 2, 1024);
   if (c.head_dim % 2 != 0) throw InputError(f.path() + ": head dimension " + std::to_string(c.head_dim) + " is odd");
+  if (f.has(a + "attention.value_length") && f.get_uint(a + "attention.value_length") != static_cast<uint64_t>(c.head_dim))
+    throw InputError(f.path() + ": key " + a + "attention.value_length: " +
+                     std::to_string(f.get_uint(a + "attention.value_length")) + " differs from key_length " +
+                     std::to_string(c.head_dim) + ", which this engine does not support");
   c.n_ff = checked_int(f, a + "feed_forward_length", f.get_uint(a + "feed_forward_length"), 1, kMaxDim * 8);
   c.n_ctx_train = checked_int(f, a + "context_length", f.get_uint_or(a + "context_length", 2048), 1, 1 << 24);
   c.rms_eps = static_cast<float>(f.get_float_or(a + "attention.layer_norm_rms_epsilon", 1e-5));
@@ -82,7 +108,55 @@ ModelConfig read_config(const GgufFile& f) {
   c.rope_dim = checked_int(f, a + "rope.dimension_count", f.get_uint_or(a + "rope.dimension_count", c.head_dim), 2,
                            c.head_dim);
   if (c.rope_dim % 2 != 0) throw InputError(f.path() + ": key " + a + "rope.dimension_count is odd");
+  const float rope_scale = linear_rope_scale(f, a);
+
+  const FamilyFeatures& fe = c.features;
+  c.embd_scale = fe.scale_embeddings ? std::sqrt(static_cast<float>(c.n_embd)) : 1.0f;
+  // Gemma 3 27B was trained with query_pre_attn_scalar = n_embd / n_head instead of head_dim.
+  const bool gemma3_27b = c.arch == "gemma3" && c.n_layer == 62;
+  c.attn_scale = 1.0f / std::sqrt(static_cast<float>(gemma3_27b ? c.n_embd / c.n_head : c.head_dim));
+
+  // Sliding-window families: local layers use their own RoPE base and no RoPE scaling.
+  int period = 0;
+  float local_base = c.rope_base;
+  if (fe.swa_period > 0) {
+    c.sliding_window = checked_int(f, a + "attention.sliding_window", f.get_uint(a + "attention.sliding_window"), 1, 1 << 24);
+    period = checked_int(f, a + "attention.sliding_window_pattern",
+                         f.get_uint_or(a + "attention.sliding_window_pattern", fe.swa_period), 1, 4096);
+    local_base = static_cast<float>(f.get_float_or(a + "rope.freq_base_swa", 10000.0));
+    if (!(local_base > 1 && std::isfinite(local_base)))
+      throw InputError(f.path() + ": key " + a + "rope.freq_base_swa: " + std::to_string(local_base) + " must be > 1");
+  }
+  c.layers.resize(c.n_layer);
+  for (int l = 0; l < c.n_layer; ++l) {
+    LayerConfig& lc = c.layers[l];
+    const bool local = period > 0 && l % period != period - 1;
+    lc.window = local ? c.sliding_window : 0;
+    lc.rope_base = local ? local_base : c.rope_base;
+    lc.rope_freq_scale = local ? 1.0f : rope_scale;
+  }
   return c;
+}
+
+// Pair i of layer l turns by pos * freq_scale * base^(-2i/rope_dim) / factor[i] radians.
+void fill_rope_freqs(ModelConfig& c, const float* factors) {
+  for (LayerConfig& lc : c.layers) {
+    lc.rope_freqs.resize(c.rope_dim / 2);
+    for (int i = 0; i < c.rope_dim / 2; ++i) {
+      double w = lc.rope_freq_scale * std::pow(static_cast<double>(lc.rope_base), -2.0 * i / c.rope_dim);
+      if (factors) w /= factors[i];
+      lc.rope_freqs[i] = static_cast<float>(w);
+    }
+  }
+}
+
+// Rows [r0, r0 + n) of a matrix, as a matrix of its own (fused projections are bound as views).
+Tensor row_view(const Tensor& t, int64_t r0, int64_t n, const std::string& part) {
+  Tensor v = t;
+  v.name = t.name + "[" + part + "]";
+  v.ne[1] = n;
+  v.data = t.row(r0);
+  return v;
 }
 
 }  // namespace
@@ -112,28 +186,70 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
       throw InputError(path + ": tied token_embd.weight has a type this engine cannot multiply by");
     w.output = w.token_embd;
   }
+  if (f.find_tensor("rope_factors_long.weight"))
+    throw InputError(path + ": tensor rope_factors_long.weight: LongRoPE (128k-context Phi-3) is not supported");
+  const GgufTensorInfo* rf = f.find_tensor("rope_freqs.weight");
+  Tensor rope_freqs;
+  if (rf) {
+    rope_freqs = b.bind("rope_freqs.weight", {c.rope_dim / 2}, false);
+    c.features.rope_freq_factors = true;
+  }
+  const FamilyFeatures& fe = c.features;
   // Every block the metadata promises must be present; a count far beyond the tensors fails here.
   w.layers.resize(c.n_layer);
   for (int l = 0; l < c.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     LayerWeights& L = w.layers[l];
     L.attn_norm = b.bind(p + "attn_norm.weight", {E}, false);
-    L.wq = b.bind(p + "attn_q.weight", {E, Q}, true);
-    L.wk = b.bind(p + "attn_k.weight", {E, KV}, true);
-    L.wv = b.bind(p + "attn_v.weight", {E, KV}, true);
+    if (fe.fused_qkv) {
+      const Tensor qkv = b.bind(p + "attn_qkv.weight", {E, Q + 2 * KV}, true);
+      L.wq = row_view(qkv, 0, Q, "q");
+      L.wk = row_view(qkv, Q, KV, "k");
+      L.wv = row_view(qkv, Q + KV, KV, "v");
+    } else {
+      L.wq = b.bind(p + "attn_q.weight", {E, Q}, true);
+      L.wk = b.bind(p + "attn_k.weight", {E, KV}, true);
+      L.wv = b.bind(p + "attn_v.weight", {E, KV}, true);
+    }
+    if (fe.qkv_bias) {
+      L.bq = b.bind(p + "attn_q.bias", {Q}, false);
+      L.bk = b.bind(p + "attn_k.bias", {KV}, false);
+      L.bv = b.bind(p + "attn_v.bias", {KV}, false);
+    }
+    if (fe.qk_norm) {
+      L.q_norm = b.bind(p + "attn_q_norm.weight", {c.head_dim}, false);
+      L.k_norm = b.bind(p + "attn_k_norm.weight", {c.head_dim}, false);
+    }
     L.wo = b.bind(p + "attn_output.weight", {Q, E}, true);
+    if (fe.post_norms) L.post_attn_norm = b.bind(p + "post_attention_norm.weight", {E}, false);
     L.ffn_norm = b.bind(p + "ffn_norm.weight", {E}, false);
-    L.ffn_gate = b.bind(p + "ffn_gate.weight", {E, F}, true);
-    L.ffn_up = b.bind(p + "ffn_up.weight", {E, F}, true);
+    if (fe.fused_gate_up) {
+      const Tensor gate_up = b.bind(p + "ffn_up.weight", {E, 2 * F}, true);
+      L.ffn_gate = row_view(gate_up, 0, F, "gate");
+      L.ffn_up = row_view(gate_up, F, F, "up");
+    } else {
+      L.ffn_gate = b.bind(p + "ffn_gate.weight", {E, F}, true);
+      L.ffn_up = b.bind(p + "ffn_up.weight", {E, F}, true);
+    }
     L.ffn_down = b.bind(p + "ffn_down.weight", {F, E}, true);
+    if (fe.post_norms) L.post_ffn_norm = b.bind(p + "post_ffw_norm.weight", {E}, false);
   }
   for (const auto& t : f.tensors()) m->n_params_ += t.n_elements;
-  // Norm vectors are read as float in the forward pass.
+  // Norms, biases and frequency factors are read as float in the forward pass.
   auto require_f32 = [&](const Tensor& t) {
-    if (t.type != GgmlType::F32) throw InputError(path + ": tensor " + t.name + " must be F32");
+    if (t.present() && t.type != GgmlType::F32) throw InputError(path + ": tensor " + t.name + " must be F32");
   };
   require_f32(w.output_norm);
-  for (const auto& L : w.layers) { require_f32(L.attn_norm); require_f32(L.ffn_norm); }
+  require_f32(rope_freqs);
+  for (const auto& L : w.layers)
+    for (const Tensor* t : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm, &L.post_attn_norm,
+                            &L.post_ffn_norm})
+      require_f32(*t);
+  const float* factors = rope_freqs.present() ? reinterpret_cast<const float*>(rope_freqs.data) : nullptr;
+  for (int i = 0; factors && i < c.rope_dim / 2; ++i)
+    if (!(factors[i] > 0 && std::isfinite(factors[i])))
+      throw InputError(path + ": tensor rope_freqs.weight: entry " + std::to_string(i) + " is not a positive number");
+  fill_rope_freqs(c, factors);
   return m;
 }
 

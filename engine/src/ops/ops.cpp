@@ -11,10 +11,10 @@ void rmsnorm(const float* x, const float* w, float* y, int n, float eps) {
   for (int i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
 }
 
-void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, float base, bool neox) {
+void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, const float* freqs, bool neox) {
   const int half = n_rot / 2;
   for (int i = 0; i < half; ++i) {
-    const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / n_rot);
+    const double theta = pos * static_cast<double>(freqs[i]);
     const float c = static_cast<float>(std::cos(theta)), s = static_cast<float>(std::sin(theta));
     for (int h = 0; h < n_heads; ++h) {
       float* v = x + h * head_dim;
@@ -28,6 +28,14 @@ void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, float base, b
 
 void silu_mul(float* a, const float* b, int n) {
   for (int i = 0; i < n; ++i) a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
+}
+
+void gelu_tanh_mul(float* a, const float* b, int n) {
+  const float k = 0.7978845608028654f;  // sqrt(2/pi)
+  for (int i = 0; i < n; ++i) {
+    const float x = a[i];
+    a[i] = 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x))) * b[i];
+  }
 }
 
 }  // namespace quant

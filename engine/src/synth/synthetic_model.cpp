@@ -8,6 +8,7 @@
 
 #include "quant/blocks.h"
 #include "quant/half.h"
+#include "model/families.h"
 
 namespace quant {
 
@@ -47,21 +48,27 @@ std::vector<uint8_t> encode_rows(const std::vector<float>& v, int64_t row_len, G
 }  // namespace
 
 GgufWriter make_synthetic_model(const SyntheticSpec& s) {
-  if (s.n_vocab < 259 || s.n_embd % s.n_head != 0 || s.n_head % s.n_head_kv != 0)
+  const FamilyFeatures* fam = family_features(s.arch);
+  if (!fam) throw std::invalid_argument("synthetic model: unsupported architecture '" + s.arch + "'");
+  if (s.n_vocab < 259 || (s.head_dim == 0 && s.n_embd % s.n_head != 0) || s.n_head % s.n_head_kv != 0)
     throw std::invalid_argument("synthetic model: inconsistent spec");
-  const int hd = s.n_embd / s.n_head;
+  const int hd = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+  const std::string a = s.arch + ".";
   GgufWriter w;
-  w.set_string("general.architecture", "llama");
+  w.set_string("general.architecture", s.arch);
   w.set_string("general.name", s.name);
   w.set_bool("quant.synthetic", true);
-  w.set_u32("llama.context_length", s.n_ctx_train);
-  w.set_u32("llama.embedding_length", s.n_embd);
-  w.set_u32("llama.block_count", s.n_layer);
-  w.set_u32("llama.feed_forward_length", s.n_ff);
-  w.set_u32("llama.attention.head_count", s.n_head);
-  w.set_u32("llama.attention.head_count_kv", s.n_head_kv);
-  w.set_u32("llama.rope.dimension_count", hd);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  w.set_u32(a + "context_length", s.n_ctx_train);
+  w.set_u32(a + "embedding_length", s.n_embd);
+  w.set_u32(a + "block_count", s.n_layer);
+  w.set_u32(a + "feed_forward_length", s.n_ff);
+  w.set_u32(a + "attention.head_count", s.n_head);
+  w.set_u32(a + "attention.head_count_kv", s.n_head_kv);
+  w.set_u32(a + "attention.key_length", hd);
+  w.set_u32(a + "attention.value_length", hd);
+  w.set_u32(a + "rope.dimension_count", hd);
+  w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
+  if (fam->swa_period > 0) w.set_u32(a + "attention.sliding_window", s.sliding_window);
 
   // Vocabulary: <unk> <s> </s>, 256 byte tokens, then pieces made of letters (with and without U+2581).
   std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
@@ -108,17 +115,37 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   add("token_embd.weight", E, s.n_vocab, s.weight_type, random(s.n_vocab, E, 1.0f));
   add("output_norm.weight", E, 1, GgmlType::F32, ones);
   if (!s.tied_embeddings) add("output.weight", E, s.n_vocab, s.weight_type, random(s.n_vocab, E, 1.0f / std::sqrt(float(E))));
+  const std::vector<float> head_ones(static_cast<size_t>(hd), 1.0f);
   for (int l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     add(p + "attn_norm.weight", E, 1, GgmlType::F32, ones);
-    add(p + "attn_q.weight", E, Q, s.weight_type, random(Q, E, 1.0f / std::sqrt(float(E))));
-    add(p + "attn_k.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
-    add(p + "attn_v.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
+    if (fam->fused_qkv) {
+      add(p + "attn_qkv.weight", E, Q + 2 * KV, s.weight_type, random(Q + 2 * KV, E, 1.0f / std::sqrt(float(E))));
+    } else {
+      add(p + "attn_q.weight", E, Q, s.weight_type, random(Q, E, 1.0f / std::sqrt(float(E))));
+      add(p + "attn_k.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
+      add(p + "attn_v.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
+    }
+    if (fam->qkv_bias) {
+      add(p + "attn_q.bias", Q, 1, GgmlType::F32, random(1, Q, 0.05f));
+      add(p + "attn_k.bias", KV, 1, GgmlType::F32, random(1, KV, 0.05f));
+      add(p + "attn_v.bias", KV, 1, GgmlType::F32, random(1, KV, 0.05f));
+    }
+    if (fam->qk_norm) {
+      add(p + "attn_q_norm.weight", hd, 1, GgmlType::F32, head_ones);
+      add(p + "attn_k_norm.weight", hd, 1, GgmlType::F32, head_ones);
+    }
     add(p + "attn_output.weight", Q, E, s.weight_type, random(E, Q, 1.0f / std::sqrt(float(Q))));
+    if (fam->post_norms) add(p + "post_attention_norm.weight", E, 1, GgmlType::F32, ones);
     add(p + "ffn_norm.weight", E, 1, GgmlType::F32, ones);
-    add(p + "ffn_gate.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
-    add(p + "ffn_up.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
+    if (fam->fused_gate_up) {
+      add(p + "ffn_up.weight", E, 2 * F, s.weight_type, random(2 * F, E, 1.0f / std::sqrt(float(E))));
+    } else {
+      add(p + "ffn_gate.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
+      add(p + "ffn_up.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
+    }
     add(p + "ffn_down.weight", F, E, s.weight_type, random(E, F, 1.0f / std::sqrt(float(F))));
+    if (fam->post_norms) add(p + "post_ffw_norm.weight", E, 1, GgmlType::F32, ones);
   }
   return w;
 }

@@ -46,19 +46,16 @@ class SpmTokenizer final : public Tokenizer {
                          "', expected <0xNN> with two hex digits");
       byte_token_[hi * 16 + lo] = static_cast<int>(i);
     }
+    index_special_tokens();
   }
 
-  std::vector<int> encode(std::string_view text, bool add_bos) const override {
-    std::vector<int> out;
-    if (add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
-    if (text.empty()) return out;
+  void encode_text(std::string_view text, bool after_special, std::vector<int>& out) const override {
     std::string s;
-    if (vocab_.add_space_prefix) s = kSpace;
+    if (vocab_.add_space_prefix && after_special) s = kSpace;
     for (char ch : text) {
       if (ch == ' ') s += kSpace; else s += ch;
     }
     encode_pieces(s, out);
-    return out;
   }
 
   std::string token_to_piece(int id) const override {

@@ -1,3 +1,4 @@
+#include "bpe_tokenizer.h"
 #include "quant/error.h"
 #include "spm_tokenizer.h"
 
@@ -6,7 +7,9 @@ namespace quant {
 std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
   std::string model(f.get_string("tokenizer.ggml.model"));
   if (model == "llama") return make_spm_tokenizer(f);
-  throw InputError(f.path() + ": key tokenizer.ggml.model: unsupported tokenizer '" + model + "' (supported: llama)");
+  if (model == "gpt2") return make_bpe_tokenizer(f);
+  throw InputError(f.path() + ": key tokenizer.ggml.model: unsupported tokenizer '" + model +
+                   "' (supported: llama, gpt2)");
 }
 
 }  // namespace quant

@@ -12,7 +12,8 @@ namespace quant::cli {
 int run_generate(const Options& o) {
   Context ctx(o);
   auto tok = ctx.tokenizer();
-  std::vector<int> prompt = tok->encode(o.prompt, tok->vocab().add_bos);
+  // Special tokens written in the prompt (chat templates) are parsed, as llama.cpp's CLI does.
+  std::vector<int> prompt = tok->encode(o.prompt, tok->vocab().add_bos, /*parse_special=*/true);
   if (prompt.empty()) throw InputError("-p: the prompt is empty and the model adds no BOS token");
   const int n_ctx = o.n_ctx > 0 ? o.n_ctx : std::min(ctx.model->config().n_ctx_train, 4096);
   if (static_cast<int>(prompt.size()) + o.n_predict > n_ctx)

@@ -29,9 +29,10 @@ struct MatmulPush {
 struct RmsnormPush {
   uint32_t n, x_off, x_stride, y_off, y_stride;
   float eps;
+  uint32_t accumulate;
 };
-struct SiluPush {
-  uint32_t n;
+struct GatedActPush {
+  uint32_t n4;
 };
 
 constexpr uint32_t kTokenTile = 8;      // tokens per pass over a weight row in batched matmuls
@@ -71,9 +72,11 @@ Kernels::Kernels(Device& dev) : dev_(dev) {
   }
   const EmbeddedShader& rms = shader("rmsnorm");
   rmsnorm_ = dev.create_kernel(rms.spirv, rms.size, {texel, texel, storage}, sizeof(RmsnormPush), {wg, shared_reduce});
-  const EmbeddedShader& silu = shader("silu_mul");
+  const EmbeddedShader& act = shader("gated_act");
+  for (uint32_t gelu = 0; gelu < 2; ++gelu)
+    gated_act_[gelu] =
+        dev.create_kernel(act.spirv, act.size, {texel, texel, storage}, sizeof(GatedActPush), {std::max(wg, 64u), gelu});
   no_scales_ = dev.create_buffer(16);
-  silu_mul_ = dev.create_kernel(silu.spirv, silu.size, {texel, texel, storage}, sizeof(SiluPush), {std::max(wg, 64u)});
 }
 
 const Kernel& Kernels::matmul_kernel(GgmlType type, bool batched) const {
@@ -99,24 +102,25 @@ int Kernels::matmul(const DeviceWeight& W, View x, int n_tok, View y, bool accum
   return static_cast<int>(W.parts.size());
 }
 
-int Kernels::rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, View y) {
+int Kernels::rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, View y, bool accumulate) {
   if (x.offset % 4 != 0 || x.stride % 4 != 0 || y.offset % 4 != 0 || y.stride % 4 != 0)
     throw std::logic_error("vulkan rmsnorm: rows must be 4-float aligned");
   VkDescriptorSet set = dev_.descriptor_set(rmsnorm_, {{x.buffer, VK_FORMAT_R32G32B32A32_SFLOAT},
                                                        {&weight, VK_FORMAT_R32G32B32A32_SFLOAT},
                                                        {y.buffer}});
-  RmsnormPush p{static_cast<uint32_t>(n), x.offset, x.stride, y.offset, y.stride, eps};
+  RmsnormPush p{static_cast<uint32_t>(n), x.offset, x.stride, y.offset, y.stride, eps, accumulate ? 1u : 0u};
   dev_.dispatch(rmsnorm_, set, &p, static_cast<uint32_t>(n_tok));
   return 1;
 }
 
-int Kernels::silu_mul(const Buffer& a, const Buffer& b, uint32_t n) {
-  if (n % 4 != 0) throw std::logic_error("vulkan silu_mul: n must be a multiple of 4");
-  VkDescriptorSet set = dev_.descriptor_set(
-      silu_mul_, {{&a, VK_FORMAT_R32G32B32A32_SFLOAT}, {&b, VK_FORMAT_R32G32B32A32_SFLOAT}, {&a}});
-  SiluPush p{n / 4};
+int Kernels::gated_act(const Buffer& a, const Buffer& b, uint32_t n, bool gelu) {
+  if (n % 4 != 0) throw std::logic_error("vulkan gated_act: n must be a multiple of 4");
+  const Kernel& k = gated_act_[gelu ? 1 : 0];
+  VkDescriptorSet set =
+      dev_.descriptor_set(k, {{&a, VK_FORMAT_R32G32B32A32_SFLOAT}, {&b, VK_FORMAT_R32G32B32A32_SFLOAT}, {&a}});
+  GatedActPush p{n / 4};
   const uint32_t wg = std::max(dev_.info().subgroup_size, 64u);
-  dev_.dispatch(silu_mul_, set, &p, std::min((n / 4 + wg - 1) / wg, kMaxGroupsX));
+  dev_.dispatch(k, set, &p, std::min((n / 4 + wg - 1) / wg, kMaxGroupsX));
   return 1;
 }
 

@@ -28,10 +28,11 @@ class Kernels {
 
   // y[t] = W x[t] (y[t] += W x[t] when accumulate) for t < n_tok. Returns the dispatches recorded.
   int matmul(const DeviceWeight& W, View x, int n_tok, View y, bool accumulate);
-  // y[t] = rmsnorm(x[t]) * weight over n elements, for t < n_tok.
-  int rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, View y);
-  // a[i] = silu(a[i]) * b[i] for i < n (whole buffers from offset 0; n a multiple of 4).
-  int silu_mul(const Buffer& a, const Buffer& b, uint32_t n);
+  // y[t] = rmsnorm(x[t]) * weight over n elements (y[t] += ... when accumulate), for t < n_tok.
+  int rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, View y, bool accumulate);
+  // a[i] = act(a[i]) * b[i] for i < n, act = silu or gelu (tanh form) (whole buffers from offset 0; n a
+  // multiple of 4).
+  int gated_act(const Buffer& a, const Buffer& b, uint32_t n, bool gelu);
 
  private:
   const Kernel& matmul_kernel(GgmlType type, bool batched) const;
@@ -39,7 +40,7 @@ class Kernels {
   Device& dev_;
   uint32_t rows_per_group_ = 1;
   Kernel matmul_[5][2];  // [weight type][single token, token tiles]
-  Kernel rmsnorm_, silu_mul_;
+  Kernel rmsnorm_, gated_act_[2];  // [silu, gelu]
   Buffer no_scales_;  // bound as the scales of float weights, which have none
 };
 

@@ -27,23 +27,6 @@ uint64_t fingerprint(const Tensor& t) {
   return h;
 }
 
-bool known_llama_tensor(const std::string& name) {
-  static const char* globals[] = {"token_embd.weight", "output_norm.weight", "output.weight"};
-  static const char* per_layer[] = {"attn_norm.weight", "attn_q.weight", "attn_k.weight",  "attn_v.weight",
-                                    "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight",
-                                    "ffn_down.weight"};
-  for (const char* g : globals)
-    if (name == g) return true;
-  if (name.rfind("blk.", 0) != 0) return false;
-  size_t i = 4;
-  while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
-  if (i == 4 || i >= name.size() || name[i] != '.') return false;
-  const std::string rest = name.substr(i + 1);
-  for (const char* p : per_layer)
-    if (rest == p) return true;
-  return false;
-}
-
 bool layers_enabled_from_env() {
   const char* v = std::getenv("QUANT_VULKAN_LAYERS");
   if (!v || !*v || std::strcmp(v, "1") == 0) return true;
@@ -61,7 +44,7 @@ VulkanBackend::~VulkanBackend() {
     release(dev_, r.weight);
     dev_.destroy(r.vector);
   }
-  for (Buffer* b : {&in_, &out_, &act_.x, &act_.xb, &act_.q, &act_.k, &act_.v, &act_.att, &act_.gate, &act_.up,
+  for (Buffer* b : {&in_, &out_, &act_.x, &act_.xb, &act_.hb, &act_.q, &act_.k, &act_.v, &act_.att, &act_.gate, &act_.up,
                     &act_.logits})
     dev_.destroy(*b);
 }
@@ -140,13 +123,8 @@ void VulkanBackend::check_model(const Model& m) {
 
 std::string VulkanBackend::layer_pass_refusal(const Model& m) const {
   const ModelConfig& c = m.config();
-  if (c.arch != "llama") return "architecture " + c.arch;
   // The attention output is written by the host densely and read by the Wo matmul in whole units.
   if ((c.n_head * c.head_dim) % 8 != 0) return "n_head * head_dim not a multiple of 8";
-  for (const GgufTensorInfo& t : m.file().tensors())
-    if (!known_llama_tensor(t.name)) return "tensor " + t.name;
-  for (const auto& [key, value] : m.file().metadata())
-    if (key.find(".rope.scaling") != std::string::npos) return "metadata " + key;
   return "";
 }
 
@@ -168,7 +146,8 @@ VulkanBackend::Activations& VulkanBackend::activations(const ModelConfig& c, int
     std::fill_n(buf.floats(), floats, 0.0f);  // row padding must read as zeros
   };
   make(act_.x, B * E);
-  make(act_.xb, B * std::max(E, qw));
+  make(act_.xb, B * E);
+  make(act_.hb, B * E);
   make(act_.q, B * qw);
   make(act_.k, B * kvw);
   make(act_.v, B * kvw);

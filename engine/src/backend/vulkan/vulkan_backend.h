@@ -2,7 +2,7 @@
 // The Vulkan backend. Weights are uploaded once and stay resident on the device. Two ways to run:
 //  - "layers" (default): forward() runs whole batches, recording each layer's device work into one
 //    command buffer (vulkan_forward.cpp); submits per forward batch: n_layer + 1.
-//  - "matmuls" (QUANT_VULKAN_LAYERS=0, or a model the layer pass does not know): the session's own pass
+//  - "matmuls" (QUANT_VULKAN_LAYERS=0, or a model the layer pass refuses): the session's own pass
 //    calls matmul(), one submit per weight matmul; submits per forward batch: 7 * n_layer + 1.
 #include <map>
 #include <memory>
@@ -40,7 +40,7 @@ class VulkanBackend final : public Backend {
   struct Activations {  // device buffers of the layer pass, sized for `batch` tokens
     int batch = 0;
     int logit_rows = 0;  // rows of logits one storage-buffer descriptor can hold (<= batch)
-    Buffer x, xb, q, k, v, att, gate, up, logits;
+    Buffer x, xb, hb, q, k, v, att, gate, up, logits;
   };
 
   const DeviceWeight& weight(const Tensor& t);

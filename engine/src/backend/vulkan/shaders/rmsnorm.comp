@@ -1,5 +1,6 @@
 #version 450
-// y[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight, one workgroup per token row t. Rows are read and
+// y[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight (y[t] += ... when accumulate: a post-norm feeding the
+// residual stream), one workgroup per token row t. Rows are read and
 // written as 4-float texels/vectors: offsets and strides are multiples of 4 floats, and the padding after
 // n (in x and in weight) is zero, so it adds nothing to the sum and writes zeros.
 #extension GL_KHR_shader_subgroup_basic : require
@@ -10,13 +11,14 @@ layout(constant_id = 1) const bool SHARED_REDUCE = false;
 
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer weight;
-layout(std430, binding = 2) writeonly buffer Y { vec4 y[]; };
+layout(std430, binding = 2) buffer Y { vec4 y[]; };
 
 layout(push_constant) uniform Push {
   uint n;
   uint x_off, x_stride;
   uint y_off, y_stride;
   float eps;
+  uint accumulate;
 } p;
 
 shared float partial[gl_WorkGroupSize.x];
@@ -39,5 +41,8 @@ void main() {
     for (uint g = 0; g < gl_NumSubgroups; ++g) ss += partial[g];
   }
   const float s = 1.0 / sqrt(ss / float(p.n) + p.eps);
-  for (uint i = lane; i < n4; i += gl_WorkGroupSize.x) y[yb + i] = texelFetch(x, xb + int(i)) * s * texelFetch(weight, int(i));
+  for (uint i = lane; i < n4; i += gl_WorkGroupSize.x) {
+    const vec4 v = texelFetch(x, xb + int(i)) * s * texelFetch(weight, int(i));
+    y[yb + i] = p.accumulate != 0 ? y[yb + i] + v : v;
+  }
 }

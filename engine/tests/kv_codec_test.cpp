@@ -1,0 +1,211 @@
+// Every KV codec at every head dimension: stored sizes, fused scores and value sums against
+// decode-then-dot, SIMD kernels against their scalar references, and llama.cpp block compatibility.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <tuple>
+
+#include "kv/codecs.h"
+#include "quant/blocks.h"
+#include "quant/error.h"
+
+namespace quant {
+namespace {
+
+const int kDims[] = {8, 64, 80, 96, 128, 256};
+
+// Key-like vectors: Gaussian, with one large channel and a per-vector scale, like real keys.
+std::vector<float> key_like(int n, int dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0, 1);
+  std::uniform_real_distribution<float> s(0.2f, 5.0f);
+  std::vector<float> v(static_cast<size_t>(n) * dim);
+  for (int i = 0; i < n; ++i) {
+    const float scale = s(rng);
+    for (int j = 0; j < dim; ++j) v[static_cast<size_t>(i) * dim + j] = scale * g(rng) * (j == dim / 3 ? 8.0f : 1.0f);
+  }
+  return v;
+}
+
+double dot(const float* a, const float* b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += static_cast<double>(a[i]) * b[i];
+  return s;
+}
+
+struct Stored {
+  std::vector<uint8_t> rows;
+  std::vector<float> decoded;  // what decode() gives back
+};
+
+Stored store(const KvCodec& c, const std::vector<float>& x, int n) {
+  Stored s;
+  const size_t bpv = c.bytes_per_vector();
+  s.rows.resize(bpv * n);
+  s.decoded.resize(static_cast<size_t>(n) * c.dim());
+  for (int i = 0; i < n; ++i) {
+    c.encode(&x[static_cast<size_t>(i) * c.dim()], &s.rows[i * bpv]);
+    c.decode(&s.rows[i * bpv], &s.decoded[static_cast<size_t>(i) * c.dim()]);
+  }
+  return s;
+}
+
+using TypeDim = std::tuple<KvType, int>;
+class EveryCodec : public ::testing::TestWithParam<TypeDim> {};
+
+TEST_P(EveryCodec, FusedScoreAndValueSumMatchDecodeThenDot) {
+  const auto [type, dim] = GetParam();
+  const int n = 37;
+  for (Isa isa : {Isa::scalar, Isa::avx2}) {
+    if (!isa_available(isa)) continue;
+    SCOPED_TRACE(isa == Isa::avx2 ? "avx2" : "scalar");
+    auto c = make_kv_codec(type, dim, 1234, isa);
+    const auto x = key_like(n, dim, 7);
+    const Stored s = store(*c, x, n);
+    const auto q = key_like(1, dim, 99);
+    std::vector<float> qp(c->prepared_floats()), scores(n);
+    c->prepare_query(q.data(), qp.data());
+    c->score(qp.data(), s.rows.data(), c->bytes_per_vector(), n, scores.data());
+    for (int i = 0; i < n; ++i) {
+      const float* xi = &s.decoded[static_cast<size_t>(i) * dim];
+      const double expect = dot(q.data(), xi, dim);
+      const double tol = 2e-5 * std::sqrt(dot(q.data(), q.data(), dim) * dot(xi, xi, dim)) + 1e-6;
+      EXPECT_NEAR(scores[i], expect, tol) << "row " << i;
+    }
+    // Softmax-like weights, summed in the codec's domain, then mapped back once.
+    std::vector<float> w(n), acc(dim, 0.0f), out(dim), expect(dim, 0.0f);
+    for (int i = 0; i < n; ++i) w[i] = 1.0f / (1 + i);
+    c->accumulate(w.data(), s.rows.data(), c->bytes_per_vector(), n, acc.data());
+    c->finish_value(acc.data(), out.data());
+    double norm = 0;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < dim; ++j) expect[j] += w[i] * s.decoded[static_cast<size_t>(i) * dim + j];
+    for (float e : expect) norm += static_cast<double>(e) * e;
+    for (int j = 0; j < dim; ++j) EXPECT_NEAR(out[j], expect[j], 2e-5 * std::sqrt(norm) + 1e-6) << "coord " << j;
+  }
+}
+
+TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
+  const auto [type, dim] = GetParam();
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
+  const int n = 53;
+  auto ref = make_kv_codec(type, dim, 42, Isa::scalar), simd = make_kv_codec(type, dim, 42, Isa::avx2);
+  ASSERT_EQ(ref->bytes_per_vector(), simd->bytes_per_vector());
+  const auto x = key_like(n, dim, 3);
+  const Stored s = store(*ref, x, n);
+  const Stored s2 = store(*simd, x, n);
+  EXPECT_EQ(s.rows, s2.rows) << "both encode to the same bytes";
+  const auto q = key_like(1, dim, 4);
+  std::vector<float> qp(ref->prepared_floats()), a(n), b(n);
+  ref->prepare_query(q.data(), qp.data());
+  ref->score(qp.data(), s.rows.data(), ref->bytes_per_vector(), n, a.data());
+  simd->score(qp.data(), s.rows.data(), ref->bytes_per_vector(), n, b.data());
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * (std::fabs(a[i]) + 1) + 1e-4) << "row " << i;
+  std::vector<float> w(n), acc_a(dim, 0.5f), acc_b(dim, 0.5f);
+  for (int i = 0; i < n; ++i) w[i] = std::sin(0.3f * i);
+  ref->accumulate(w.data(), s.rows.data(), ref->bytes_per_vector(), n, acc_a.data());
+  simd->accumulate(w.data(), s.rows.data(), ref->bytes_per_vector(), n, acc_b.data());
+  for (int j = 0; j < dim; ++j) EXPECT_NEAR(acc_a[j], acc_b[j], 1e-5 * (std::fabs(acc_a[j]) + 1)) << "coord " << j;
+}
+
+TEST_P(EveryCodec, RoundTripIsCloseAndZeroStaysZero) {
+  const auto [type, dim] = GetParam();
+  auto c = make_kv_codec(type, dim, 5);
+  const int n = 64;
+  const auto x = key_like(n, dim, 11);
+  const Stored s = store(*c, x, n);
+  double err = 0, energy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    err += (x[i] - s.decoded[i]) * (x[i] - s.decoded[i]);
+    energy += x[i] * x[i];
+  }
+  // Loose per-type ceilings: they catch broken packing, not small quality changes.
+  const double limit = type == KvType::fp32 ? 1e-12 : type == KvType::fp16 ? 1e-6 : type == KvType::q8_0 ? 1e-3 : 0.1;
+  EXPECT_LT(err / energy, limit);
+  std::vector<float> zero(dim, 0.0f), back(dim, 1.0f);
+  std::vector<uint8_t> row(c->bytes_per_vector());
+  c->encode(zero.data(), row.data());
+  c->decode(row.data(), back.data());
+  for (float v : back) EXPECT_EQ(v, 0.0f);
+}
+
+std::string name(const ::testing::TestParamInfo<TypeDim>& info) {
+  return std::string(kv_type_name(std::get<0>(info.param))) + "_d" + std::to_string(std::get<1>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(TypesAndHeadDims, EveryCodec,
+                         ::testing::Combine(::testing::ValuesIn(all_kv_types()), ::testing::ValuesIn(kDims)), name);
+
+// Bytes per stored vector: the layouts documented in the codecs (headers included).
+TEST(KvCodecLayout, BytesPerVector) {
+  struct Row { KvType type; int d8, d80, d128, d256; };
+  const Row rows[] = {
+      {KvType::fp32, 32, 320, 512, 1024},         {KvType::fp16, 16, 160, 256, 512},
+      {KvType::q8_0, 10, 90, 136, 272},           // (2 + B) per block of B = 8 / 16 / 32 / 32
+      {KvType::q4_0, 6, 50, 72, 144},             // (2 + B/2) per block
+      {KvType::uniform_4b, 8, 44, 68, 136},       // 4 + dim/2 per block of <= 128
+      {KvType::turbo_kv_3b, 5, 32, 50, 100},      // 2 + 3 dim/8 per block
+      {KvType::turbo_kv_4b, 6, 42, 66, 132},      // 2 + dim/2
+      {KvType::turbo_kv_5b, 7, 52, 82, 164},      // 2 + 5 dim/8
+      {KvType::turbo_kv_4bo, 9, 48, 78, 156},     // 2 + dim/2 + 3 * max(1, dim/32) outliers
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(std::string(kv_type_name(r.type)));
+    EXPECT_EQ(make_kv_codec(r.type, 8, 1)->bytes_per_vector(), static_cast<size_t>(r.d8));
+    EXPECT_EQ(make_kv_codec(r.type, 80, 1)->bytes_per_vector(), static_cast<size_t>(r.d80));
+    EXPECT_EQ(make_kv_codec(r.type, 128, 1)->bytes_per_vector(), static_cast<size_t>(r.d128));
+    EXPECT_EQ(make_kv_codec(r.type, 256, 1)->bytes_per_vector(), static_cast<size_t>(r.d256));
+  }
+}
+
+TEST(KvCodecLayout, Q8_0AndQ4_0AreLlamaCppBlocks) {
+  const int dim = 128;
+  const auto x = key_like(1, dim, 21);
+  std::vector<BlockQ8_0> b8(dim / kQK);
+  std::vector<BlockQ4_0> b4(dim / kQK);
+  quantize_row_q8_0(x.data(), b8.data(), dim);
+  quantize_row_q4_0(x.data(), b4.data(), dim);
+  auto c8 = make_kv_codec(KvType::q8_0, dim, 0), c4 = make_kv_codec(KvType::q4_0, dim, 0);
+  ASSERT_EQ(c8->bytes_per_vector(), sizeof(BlockQ8_0) * b8.size());
+  ASSERT_EQ(c4->bytes_per_vector(), sizeof(BlockQ4_0) * b4.size());
+  std::vector<uint8_t> r8(c8->bytes_per_vector()), r4(c4->bytes_per_vector());
+  c8->encode(x.data(), r8.data());
+  c4->encode(x.data(), r4.data());
+  EXPECT_EQ(std::memcmp(r8.data(), b8.data(), r8.size()), 0);
+  EXPECT_EQ(std::memcmp(r4.data(), b4.data(), r4.size()), 0);
+}
+
+TEST(KvCodecLayout, UniformDecodesToCellCentres) {
+  const int dim = 8;
+  auto c = make_kv_codec(KvType::uniform_4b, dim, 0);
+  const float x[8] = {0, 1, 2, 3, 4, 5, 6, 16};  // min 0, step 1
+  std::vector<uint8_t> row(c->bytes_per_vector());
+  c->encode(x, row.data());
+  float y[8];
+  c->decode(row.data(), y);
+  for (int j = 0; j < 7; ++j) EXPECT_FLOAT_EQ(y[j], x[j] + 0.5f);
+  EXPECT_FLOAT_EQ(y[7], 15.5f);  // the maximum falls in the top cell
+}
+
+TEST(KvCodecLayout, HeadDimensionsThatCannotBeBlockedAreInputErrors) {
+  for (KvType t : {KvType::q8_0, KvType::q4_0, KvType::uniform_4b, KvType::turbo_kv_4b})
+    EXPECT_THROW(make_kv_codec(t, 12, 0), InputError) << kv_type_name(t);
+  EXPECT_NO_THROW(make_kv_codec(KvType::fp16, 12, 0));
+}
+
+TEST(KvCodecLayout, HugeValuesSaturateInsteadOfBecomingInfinite) {
+  for (KvType t : all_kv_types()) {
+    if (t == KvType::fp16) continue;  // plain fp16 rounds 1e6 to infinity by definition
+    auto c = make_kv_codec(t, 64, 0);
+    std::vector<float> x(64, 1e6f), y(64);
+    std::vector<uint8_t> row(c->bytes_per_vector());
+    c->encode(x.data(), row.data());
+    c->decode(row.data(), y.data());
+    for (float v : y) EXPECT_TRUE(std::isfinite(v)) << kv_type_name(t);
+  }
+}
+
+}  // namespace
+}  // namespace quant
