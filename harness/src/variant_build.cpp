@@ -77,7 +77,7 @@ std::string failure_summary(const std::string& output) {
                        l.find("not used by the project") != std::string::npos;
     if (!error) continue;
     std::string item = l;
-    for (size_t j = i + 1; j < lines.size() && lines[j].rfind("  ", 0) == 0; ++j) item += " " + lines[j].substr(2);
+    for (size_t j = i + 1; j < lines.size() && lines[j].rfind("  ", 0) == 0; ++j) item.append(" ").append(lines[j], 2);
     errors += (errors.empty() ? "" : " | ") + item;
     if (errors.size() > 600) break;
   }

@@ -17,6 +17,7 @@
 #include "harness/process.h"
 #include "harness/report.h"
 #include "harness/results.h"
+#include "harness/runner.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 
@@ -135,8 +136,10 @@ TEST_F(FixtureReport, FailuresUnsupportedVariantsAndProvenanceAreShown) {
                          "KV cache type q8_0 is not implemented in this build |"),
             std::string::npos)
       << report_;
-  EXPECT_NE(report_.find("| `vulkan/stories260K/fp32,fp32/ppl/tinystories_a/c256` | unsupported | — | unsupported: not built"),
-            std::string::npos);
+  EXPECT_NE(report_.find("| 6 cells, `vulkan/stories260K/fp32,fp32/ppl/tinystories_a/c256` to "
+                         "`vulkan/stories260K/q8_0,q8_0/speed/p128n64/d0` | unsupported | — | unsupported: not built"),
+            std::string::npos)
+      << report_;
   EXPECT_NE(report_.find("Variant `vulkan` is **unsupported: not built** (CMake configure failed"), std::string::npos);
   EXPECT_NE(report_.find("12 cells: 4 ok, 2 failed, 0 missing, 6 unsupported"), std::string::npos);
   EXPECT_NE(report_.find("engine commit 0123456789ab, Release, GNU 12.2.0, flags `-O3 -DNDEBUG -march=native`"),
@@ -211,6 +214,26 @@ TEST(Report, RegeneratingFromResultsJsonGivesTheSameReport) {
   const ProcessResult bad = run_process({BENCH_ALL_BIN, "report", "--check", dir + "/results.json"}, {}, 60);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("differs from a regeneration"), std::string::npos) << bad.err;
+}
+
+TEST(Report, VariantTableComparesEachBuildWithTheDefault) {
+  const auto p = test::make_fake_project("variant-table", {{"variants", {"cpu", "vulkan"}}, {"kv", {"fp32", "fp16"}}});
+  test::FakeSearchPath paths(p);
+  test::ScopedEnv seed("FAKE_QUANT_SEED", "3");
+  std::FILE* log = std::tmpfile();
+  const Results r = run_sweep(p.options("run"), log).results;
+  std::fclose(log);
+  const Analysis a = analyze(r);
+  const std::string md = render_report(r, a);
+  EXPECT_NE(md.find("### Builds: `tiny`, default `cpu` vs `vulkan`"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Type (K / V) | depth | test | `cpu` tok/s [95% CI] | `vulkan` tok/s [95% CI] | `vulkan` vs `cpu` [95% CI] | verdict |"),
+            std::string::npos);
+  const std::string id = "vulkan/tiny/fp16,fp16/speed/p16n8/d0";
+  const Comparison* c = a.compare("variant_vs_default", id, "tg_tok_s");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reference, "cpu/tiny/fp16,fp16/speed/p16n8/d0");
+  EXPECT_NE(md.find("| fp16 / fp16 | 0 | tg8 | "), std::string::npos);
+  EXPECT_NE(md.find(fmt_ratio_ci(c->ratio, c->ci)), std::string::npos);
 }
 
 TEST(Report, CorruptResultsFilesAreRejectedWithThePath) {

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "quant/build_info.h"
+#include "quant/cpu_features.h"
+#include "quant/matmul.h"
 #include "quant/sha256.h"
 
 namespace quant::cli {
@@ -53,7 +55,8 @@ json base_report(const Options& o, const char* mode) {
        {{"git_commit", b.git_commit}, {"git_dirty", b.git_dirty}, {"compiler", b.compiler},
         {"cxx_flags", b.cxx_flags}, {"build_type", b.build_type}, {"cmake_options", opts}, {"simd", b.simd}}},
       {"system",
-       {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()}}},
+       {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()},
+        {"cpu_kernels", std::string(matmul_kernels_name())}, {"cpu_features", cpu_feature_summary()}}},
       {"config", {{"threads", o.threads}, {"batch", o.batch}, {"seed", o.seed}}},
   };
 }
@@ -84,7 +87,8 @@ void add_model(json& j, const Options& o, const Model& m) {
 }
 
 void add_backend(json& j, const std::string& requested, const Backend& b) {
-  j["backend"] = {{"requested", requested}, {"used", b.name()}, {"device", b.device_name()}, {"driver", b.driver()}};
+  j["backend"] = {{"requested", requested}, {"used", b.name()}, {"device", b.device_name()}, {"driver", b.driver()},
+                  {"offload", b.offload()}};
 }
 
 void add_kv(json& j, const Session& s) {
