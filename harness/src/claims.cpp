@@ -167,6 +167,9 @@ const CellResult* select_cell(const ClaimSelect& s, Metric m, const Results& r, 
             hits[1]->cell.id + "): narrow the selector";
     return nullptr;
   }
+  if (first_of_many)
+    for (const CellResult* h : hits)
+      if (h->ok()) return h;
   if (!hits[0]->ok()) {
     error = "cell " + hits[0]->cell.id + " has no numbers (" + hits[0]->status + ": " + hits[0]->reason + ")";
     return nullptr;
@@ -542,17 +545,26 @@ ClaimOutcome evaluate_claim(const Claim& c, const Results& r) {
   return o;
 }
 
-std::string render_claims_markdown(const ClaimsFile& f, const std::vector<ClaimOutcome>& outcomes) {
+std::string release_claims_section(const std::string& claims_file, const std::string& link, const Results& r) {
+  if (!std::filesystem::exists(claims_file)) return "";
+  const ClaimsFile f = load_claims(claims_file);
   std::ostringstream o;
-  o << "Checked by `bench-all claims` against these results (claims file `" << f.file << "`):\n\n";
-  for (const auto& co : outcomes) {
-    o << "- **" << (co.pass ? "holds" : "FAILS") << "** `" << co.claim->id << "`: " << co.claim->text;
+  o << "Every claim of the project's claims file checked by bench-all against these results:\n\n";
+  for (const auto& c : f.claims) {
+    const ClaimOutcome co = evaluate_claim(c, r);
+    bool absent = true;
+    for (const auto& ch : co.checks) absent &= ch.absent;
+    if (absent) {
+      o << "- `" << c.id << "`: not covered by the cells of this run.\n";
+      continue;
+    }
     std::string figs;
     for (const auto& ch : co.checks)
       if (!ch.figure.empty()) figs += (figs.empty() ? "" : "; ") + ch.figure;
-    if (!figs.empty()) o << " — " << figs;
+    o << "- **" << (co.pass ? "holds" : "FAILS") << "** [claim: " << c.id << "](" << link << "): " << c.text;
+    if (!figs.empty()) o << " Measured: `" << figs << "`.";
+    for (const auto& reason : co.reasons) o << " Why it fails: `" << reason << "`.";
     o << "\n";
-    for (const auto& r : co.reasons) o << "  - " << md_escape(r) << "\n";
   }
   return o.str();
 }

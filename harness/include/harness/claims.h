@@ -78,7 +78,9 @@ std::vector<std::string> wording_problems(const std::string& sentence, const Cla
 // The claim-like phrases in a sentence ("lossless", "7x", "+13%", "faster than", ...).
 std::vector<std::string> claim_phrases(const std::string& sentence);
 
-// Markdown list of every claim with its verdict (release notes' "Claims" section).
-std::string render_claims_markdown(const ClaimsFile& f, const std::vector<ClaimOutcome>& outcomes);
+// The release notes' "Claims" section: every claim of `claims_file` checked against the release's
+// results, each linked as [claim: ID](link) so the notes pass `bench-all claims --lint`; measured figures
+// are in code spans. Empty when the claims file does not exist.
+std::string release_claims_section(const std::string& claims_file, const std::string& link, const Results& r);
 
 }  // namespace quant::harness

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "harness/analysis.h"
+#include "harness/claims.h"
 #include "harness/json_check.h"
+#include "harness/methodology.h"
 #include "harness/outputs.h"
 #include "harness/paths.h"
 #include "harness/release_notes.h"
@@ -222,9 +224,16 @@ int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
     if (!fs::exists(p)) throw InputError("--previous " + *pv + ": " + p + " does not exist");
     prev = PreviousRelease{*pv, load_results(p)};
   }
+  // The gate: release figures must pass the methodology rules; the notes list every claim's verdict.
+  const std::vector<RuleViolation> broken = check_methodology(now);
+  if (!broken.empty())
+    throw InputError(results_path + ": methodology rule " + broken[0].rule + " fails: " + broken[0].message +
+                     (broken.size() > 1 ? " (and " + std::to_string(broken.size() - 1) + " more: bench-all claims --results " +
+                                              results_path + ")" : ""));
+  const std::string claims = release_claims_section(claims_path(root), "../../claims/claims.json", now);
   const Analysis an = analyze(now);
   write_text_file(stored, results_to_json(now, to_json(an)).dump(1) + "\n");
-  write_text_file(md, render_release_notes(a.version, now, an, prev, ""));
+  write_text_file(md, render_release_notes(a.version, now, an, prev, claims));
   std::printf("bench-all: wrote %s (and %s)%s\n", md.c_str(), stored.c_str(),
               prev ? (", compared with " + prev->version).c_str() : ", no earlier release to compare with");
   return 0;
