@@ -139,6 +139,43 @@ TEST(Claims, FileValidationNamesTheJsonPath) {
   expect_error(R"({"id": "Bad Id", "text": "t", "checks": []})", "$.claims[0].id");
 }
 
+TEST(Claims, ReleaseNotesTablesMustEqualTheirStoredResults) {
+  const std::string root = test::temp_dir("release-lint");
+  const std::string results = root + "/reports/release-x/results.json";
+  test::write_file(results, test::read_file(test::fixture("results-release-small.json")));
+  const ProcessResult made = run_process({BENCH_ALL_BIN, "--root", root, "release-notes", "--version", "0.1.0", "--results",
+                                          results}, {}, 60);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string notes = root + "/reports/releases/0.1.0.md";
+  const std::string claims = std::string(QUANT_SOURCE_DIR) + "/claims/claims.json";
+  auto lint = [&] { return run_process({BENCH_ALL_BIN, "claims", "--claims", claims, "--lint", notes}, {}, 60); };
+  const ProcessResult ok = lint();
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+
+  // A hand-edited number in a table is caught, with its line.
+  std::string text = test::read_file(notes);
+  const size_t row = text.find("| fp16 / fp16 |");
+  ASSERT_NE(row, std::string::npos);
+  const size_t digit = text.find_first_of("0123456789", text.find("|", row + 14));
+  text[digit] = text[digit] == '9' ? '8' : static_cast<char>(text[digit] + 1);
+  test::write_file(notes, text);
+  const ProcessResult edited = lint();
+  EXPECT_EQ(edited.exit_code, 1);
+  EXPECT_NE(edited.out.find("table row differs from a regeneration from"), std::string::npos) << edited.out;
+
+  // A sentence added by hand with claim wording but no claim behind it.
+  test::write_file(notes, test::read_file(notes) + "\nThis release is 2x faster than the last one.\n");
+  const ProcessResult prose = lint();
+  EXPECT_EQ(prose.exit_code, 1);
+  EXPECT_NE(prose.out.find("uses claim wording ('faster than', '2x')"), std::string::npos) << prose.out;
+
+  // Release notes whose results are gone cannot be traced.
+  fs::remove(root + "/reports/releases/0.1.0.results.json");
+  const ProcessResult orphan = lint();
+  EXPECT_EQ(orphan.exit_code, 1);
+  EXPECT_NE(orphan.out.find("its numbers cannot be traced to results"), std::string::npos) << orphan.out;
+}
+
 TEST(Claims, ReadmeClaimsHoldOnTheStoredPrBaseline) {
   const std::string root = QUANT_SOURCE_DIR;
   const ClaimsFile claims = load_claims(claims_path(root));
