@@ -10,7 +10,8 @@ namespace quant::kv {
 
 namespace {
 
-// splitmix64: a small, portable generator, so a seed gives the same rotation on every platform.
+// splitmix64: our own generator, so a seed means the same rotation whatever the C++ library (the std
+// distributions are implementation-defined).
 struct SplitMix64 {
   uint64_t state;
   uint64_t next() {
