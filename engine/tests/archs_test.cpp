@@ -31,7 +31,8 @@ struct RefModel {
 const RefModel kModels[] = {
     {"llama3-f32", 1e-4, 2e-5},  {"qwen2-f32", 1e-4, 2e-5},  {"qwen3-f32", 1e-4, 2e-5},
     {"gemma3-f32", 1e-3, 2e-4},  {"smollm2-f16", 2e-3, 4e-4}, {"phi3-f16", 2e-3, 4e-4},
-    {"llama3-256-q8_0", 5e-2, 1e-2},
+    {"llama3-256-q8_0", 5e-2, 1e-2}, {"llama3-256-q4_0", 5e-2, 1e-2}, {"llama3-256-q4_k_m", 5e-2, 1e-2},
+    {"llama3-256-q6_k", 5e-2, 1e-2},
 };
 // llama.cpp's default F16 cache moves its own logits by up to 1.3e-3 (README): allow that on top.
 constexpr double kFp16CacheExtra = 1.5e-3;

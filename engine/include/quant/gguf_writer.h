@@ -1,6 +1,7 @@
 #pragma once
 // Small GGUF v3 writer, used by tests and by the synthetic-model generator.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,14 +29,28 @@ class GgufWriter {
   void add_tensor(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
                   std::vector<uint8_t> data);
 
+  // A tensor whose bytes are produced only when the file is written: fill(dst) writes exactly the
+  // tensor's byte size. Lets multi-gigabyte models be written without holding them in memory.
+  void add_tensor_lazy(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
+                       std::function<void(uint8_t* dst)> fill);
+
   // Serialises to memory (header, metadata, tensor table, aligned data).
   std::vector<uint8_t> to_bytes() const;
   // Writes to a temporary file, then renames it over `path`: a failure never leaves a partial file.
+  // Tensor data is streamed one tensor at a time.
   void write(const std::string& path) const;
 
  private:
   struct Kv { std::string key; GgufValueType type; std::vector<uint8_t> payload; };
-  struct Tensor { std::string name; std::vector<uint64_t> dims; GgmlType type; std::vector<uint8_t> data; };
+  struct Tensor {
+    std::string name;
+    std::vector<uint64_t> dims;
+    GgmlType type;
+    std::vector<uint8_t> data;
+    std::function<void(uint8_t*)> fill;  // lazy tensors: data is empty
+    uint64_t n_bytes = 0;
+  };
+  std::vector<uint8_t> header_bytes() const;  // everything before the tensor data
   void add(const std::string& key, GgufValueType type, std::vector<uint8_t> payload);
   uint32_t alignment_;
   std::vector<Kv> kvs_;

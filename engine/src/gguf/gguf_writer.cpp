@@ -57,17 +57,32 @@ void GgufWriter::set_i32_array(const std::string& k, const std::vector<int32_t>&
 }
 void GgufWriter::set_raw(const std::string& k, GgufValueType type, const std::vector<uint8_t>& payload) { add(k, type, payload); }
 
-void GgufWriter::add_tensor(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
-                            std::vector<uint8_t> data) {
+namespace {
+uint64_t tensor_bytes(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type) {
   auto info = ggml_type_info(static_cast<uint32_t>(type));
   uint64_t n = 1;
   for (auto d : dims) n *= d;
-  if (!info || dims.empty() || dims[0] % info->block_elems != 0 || n / info->block_elems * info->block_bytes != data.size())
+  if (!info || dims.empty() || dims[0] % info->block_elems != 0)
+    throw std::invalid_argument("GgufWriter: tensor " + name + " has inconsistent dims or type");
+  return n / info->block_elems * info->block_bytes;
+}
+}  // namespace
+
+void GgufWriter::add_tensor(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
+                            std::vector<uint8_t> data) {
+  const uint64_t n_bytes = tensor_bytes(name, dims, type);
+  if (n_bytes != data.size())
     throw std::invalid_argument("GgufWriter: tensor " + name + " has inconsistent dims, type or data size");
-  tensors_.push_back({name, dims, type, std::move(data)});
+  tensors_.push_back({name, dims, type, std::move(data), nullptr, n_bytes});
 }
 
-std::vector<uint8_t> GgufWriter::to_bytes() const {
+void GgufWriter::add_tensor_lazy(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
+                                 std::function<void(uint8_t*)> fill) {
+  const uint64_t n_bytes = tensor_bytes(name, dims, type);
+  tensors_.push_back({name, dims, type, {}, std::move(fill), n_bytes});
+}
+
+std::vector<uint8_t> GgufWriter::header_bytes() const {
   std::vector<uint8_t> out;
   put<uint32_t>(out, 0x46554747);
   put<uint32_t>(out, 3);
@@ -91,27 +106,60 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
     for (auto d : t.dims) put<uint64_t>(out, d);
     put<uint32_t>(out, static_cast<uint32_t>(t.type));
     put<uint64_t>(out, offset);
-    offset = align(offset + t.data.size());
+    offset = align(offset + t.n_bytes);
   }
   out.resize(align(out.size()), 0);
+  return out;
+}
+
+std::vector<uint8_t> GgufWriter::to_bytes() const {
+  std::vector<uint8_t> out = header_bytes();
+  auto align = [&](uint64_t x) { return (x + alignment_ - 1) / alignment_ * alignment_; };
   for (const auto& t : tensors_) {
-    out.insert(out.end(), t.data.begin(), t.data.end());
+    if (t.fill) {
+      const size_t at = out.size();
+      out.resize(at + t.n_bytes);
+      t.fill(out.data() + at);
+    } else {
+      out.insert(out.end(), t.data.begin(), t.data.end());
+    }
     out.resize(align(out.size()), 0);
   }
   return out;
 }
 
 void GgufWriter::write(const std::string& path) const {
-  std::vector<uint8_t> bytes = to_bytes();
   std::string tmp = path + ".tmp";
-  {
+  try {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw InputError(path + ": cannot create file");
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw InputError(path + ": write failed");
+    auto put_bytes = [&](const uint8_t* p, uint64_t n) {
+      f.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+      if (!f) throw InputError(path + ": write failed");
+    };
+    const std::vector<uint8_t> header = header_bytes();
+    put_bytes(header.data(), header.size());
+    uint64_t pos = header.size();
+    std::vector<uint8_t> buf;
+    const std::vector<uint8_t> zeros(alignment_, 0);
+    for (const auto& t : tensors_) {
+      if (t.fill) {
+        buf.resize(t.n_bytes);
+        t.fill(buf.data());
+        put_bytes(buf.data(), t.n_bytes);
+      } else {
+        put_bytes(t.data.data(), t.data.size());
+      }
+      pos += t.n_bytes;
+      const uint64_t pad = (alignment_ - pos % alignment_) % alignment_;
+      put_bytes(zeros.data(), pad);
+      pos += pad;
     }
+    f.close();
+    if (!f) throw InputError(path + ": write failed");
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

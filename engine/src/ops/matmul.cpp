@@ -1,25 +1,114 @@
-// Weight matmuls. Rows of W are split into chunks across the pool; within a chunk each weight row is
-// read once and applied to every activation row of the batch (weights dominate memory traffic).
-// Q8_0/Q4_0 weights meet activations quantised to Q8_0 once per call, so the inner loop is integer.
+// Weight matmuls y = W x for a batch of activation rows.
+// Activations are quantised once per call to 8 bits (Q8 formats) so the inner loops are integer dot
+// products; the kernel set is chosen once at run time (kernels.h). Work is split into chunks of weight
+// rows handed out by the pool; inside a chunk the kernel walks tiles of a few rows x a few tokens, so a
+// tile's weights and activations stay in L1 and each weight byte is read from memory once per call.
 #include "quant/matmul.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
+#include "kernels.h"
+#include "matmul_internal.h"
 #include "quant/blocks.h"
-#include "quant/dot.h"
+#include "quant/cpu_features.h"
+#include "quant/error.h"
 #include "quant/half.h"
 
 namespace quant {
 
-bool matmul_supports(GgmlType type) {
+namespace {
+
+struct KindInfo {
+  WeightKind kind;
+  ActFormat fmt;
+  int offset;  // zero point of the nibble formats
+  int block;   // elements per block
+};
+
+std::optional<KindInfo> kind_of(GgmlType type) {
   switch (type) {
-    case GgmlType::F32: case GgmlType::F16: case GgmlType::BF16: case GgmlType::Q8_0: case GgmlType::Q4_0:
-      return true;
-    default:
-      return false;
+    case GgmlType::F32: return KindInfo{WeightKind::f32, ActFormat::f32, 0, 1};
+    case GgmlType::F16: return KindInfo{WeightKind::f16, ActFormat::f32, 0, 1};
+    case GgmlType::BF16: return KindInfo{WeightKind::bf16, ActFormat::f32, 0, 1};
+    case GgmlType::Q8_0: return KindInfo{WeightKind::q8_0, ActFormat::q8_32, 0, kQK};
+    case GgmlType::Q4_0: return KindInfo{WeightKind::q4_0, ActFormat::q8_pair, 8, kQK};
+    case GgmlType::Q4_1: return KindInfo{WeightKind::q4_1, ActFormat::q8_pair, 0, kQK};
+    case GgmlType::Q5_0: return KindInfo{WeightKind::q5_0, ActFormat::q8_pair, 16, kQK};
+    case GgmlType::Q5_1: return KindInfo{WeightKind::q5_1, ActFormat::q8_pair, 0, kQK};
+    case GgmlType::Q4_K: return KindInfo{WeightKind::q4_k, ActFormat::q8_256, 0, kQK_K};
+    case GgmlType::Q5_K: return KindInfo{WeightKind::q5_k, ActFormat::q8_256, 0, kQK_K};
+    case GgmlType::Q6_K: return KindInfo{WeightKind::q6_k, ActFormat::q8_256, 0, kQK_K};
+    default: return std::nullopt;
   }
 }
+
+const KernelSet& active_kernels() {
+  static const KernelSet* ks = [] {
+    const KernelSet* k = kernel_set(selected_isa());
+    return k ? k : kernel_set_ref();
+  }();
+  return *ks;
+}
+
+}  // namespace
+
+static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActStorage& st) {
+  QActs a;
+  a.fmt = info.fmt;
+  a.K = K;
+  a.n_tok = n_tok;
+  a.x = x;
+  a.ldx = static_cast<size_t>(K);
+  a.offset = info.offset;
+  const size_t T = static_cast<size_t>(n_tok);
+  switch (info.fmt) {
+    case ActFormat::f32: break;
+    case ActFormat::q8_32:
+      a.ld_qs = K;
+      a.ld_d = K / kQK;
+      break;
+    case ActFormat::q8_256:
+      a.ld_qs = K;
+      a.ld_d = K / kQK_K;
+      a.ld_bsums = K / 16;
+      break;
+    case ActFormat::q8_pair: {
+      const size_t pairs = (K / kQK + 1) / 2;
+      a.ld_qs = pairs * 64;
+      a.ld_d = pairs * 8;
+      a.ld_pair = pairs * 8;
+      break;
+    }
+  }
+  if (info.fmt != ActFormat::f32) {
+    // 64 spare bytes: kernels may load a full vector at the end of a row.
+    st.qs.resize(T * a.ld_qs + 64);
+    st.d.resize(T * a.ld_d + 8);
+    st.ioff.resize(T * a.ld_pair + 8);
+    st.dsum.resize(T * a.ld_pair + 8);
+    st.bsums.resize(T * a.ld_bsums + 16);
+    a.qs = st.qs.data();
+    a.d = st.d.data();
+    a.ioff = st.ioff.data();
+    a.dsum = st.dsum.data();
+    a.bsums = st.bsums.data();
+  }
+  return a;
+}
+
+QActs quantize_activations(const KernelSet& ks, GgmlType type, const float* x, int n_tok, int K, ActStorage& st) {
+  const auto info = kind_of(type);
+  if (!info) throw InputError("no matmul for type " + std::string(ggml_type_name(type)));
+  QActs a = layout(*info, K, n_tok, x, st);
+  if (info->fmt != ActFormat::f32) ks.quantize(x, static_cast<size_t>(K), a);
+  return a;
+}
+
+bool matmul_supports(GgmlType type) { return kind_of(type).has_value(); }
+
+std::string_view matmul_kernels_name() { return active_kernels().name; }
 
 void dequantize_row(const Tensor& t, int64_t row, float* out) {
   const uint8_t* p = t.row(row);
@@ -34,58 +123,68 @@ void dequantize_row(const Tensor& t, int64_t row, float* out) {
       break;
     case GgmlType::Q8_0: dequantize_row_q8_0(reinterpret_cast<const BlockQ8_0*>(p), out, n); break;
     case GgmlType::Q4_0: dequantize_row_q4_0(reinterpret_cast<const BlockQ4_0*>(p), out, n); break;
-    default: std::fill_n(out, n, 0.0f); break;  // unreachable: the loader rejects unsupported types
+    case GgmlType::Q4_1: dequantize_row_q4_1(reinterpret_cast<const BlockQ4_1*>(p), out, n); break;
+    case GgmlType::Q5_0: dequantize_row_q5_0(reinterpret_cast<const BlockQ5_0*>(p), out, n); break;
+    case GgmlType::Q5_1: dequantize_row_q5_1(reinterpret_cast<const BlockQ5_1*>(p), out, n); break;
+    case GgmlType::Q4_K: dequantize_row_q4_k(reinterpret_cast<const BlockQ4_K*>(p), out, n); break;
+    case GgmlType::Q5_K: dequantize_row_q5_k(reinterpret_cast<const BlockQ5_K*>(p), out, n); break;
+    case GgmlType::Q6_K: dequantize_row_q6_k(reinterpret_cast<const BlockQ6_K*>(p), out, n); break;
+    default:
+      throw InputError("tensor " + t.name + ": cannot dequantise type " + std::string(ggml_type_name(t.type)));
   }
 }
 
-namespace {
-
-float dot_row(const Tensor& W, const uint8_t* wrow, const float* x, const BlockQ8_0* xq, int n) {
-  switch (W.type) {
-    case GgmlType::F32: return dot_f32(reinterpret_cast<const float*>(wrow), x, n);
-    case GgmlType::F16: return dot_f16_f32(reinterpret_cast<const uint16_t*>(wrow), x, n);
-    case GgmlType::BF16: return dot_bf16_f32(reinterpret_cast<const uint16_t*>(wrow), x, n);
-    case GgmlType::Q8_0: return dot_q8_0_q8_0(reinterpret_cast<const BlockQ8_0*>(wrow), xq, n);
-    case GgmlType::Q4_0: return dot_q4_0_q8_0(reinterpret_cast<const BlockQ4_0*>(wrow), xq, n);
-    default: return 0.0f;
-  }
-}
-
-bool uses_q8_activations(GgmlType t) { return t == GgmlType::Q8_0 || t == GgmlType::Q4_0; }
-
-}  // namespace
-
-void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
-  const int n = static_cast<int>(W.cols());
+void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
+  const auto info = kind_of(W.type);
+  if (!info) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
+  const int K = static_cast<int>(W.cols());
+  if (K % info->block != 0)
+    throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
+                     std::string(ggml_type_name(W.type)) + " block");
   const int64_t rows = W.rows();
-  thread_local std::vector<BlockQ8_0> xq;
-  const bool quantised = uses_q8_activations(W.type);
-  const int blocks_per_row = n / kQK;
-  if (quantised) {
-    xq.resize(static_cast<size_t>(n_tok) * blocks_per_row);
-    for (int t = 0; t < n_tok; ++t) quantize_row_q8_0(x + static_cast<size_t>(t) * n, xq.data() + t * blocks_per_row, n);
-  }
-  const BlockQ8_0* xq_data = xq.data();
+  thread_local ActStorage storage;
+  const QActs a = layout(*info, K, n_tok, x, storage);
+  const int64_t work = rows * K * static_cast<int64_t>(n_tok);
+  const bool parallel = pool.size() > 1 && work >= (1 << 16);
 
-  // Small products are not worth a thread hand-off.
-  const int64_t work = rows * n * static_cast<int64_t>(n_tok);
-  const int threads = work < (1 << 16) ? 1 : pool.size();
-  const int64_t chunk = std::max<int64_t>(16, (rows + threads * 4 - 1) / (threads * 4));
+  if (info->fmt != ActFormat::f32) {
+    // Quantise the activations once; large batches split across the pool by token.
+    const int groups = parallel && n_tok >= 8 ? std::min(n_tok, pool.size() * 4) : 1;
+    auto quantise = [&](int g, int) {
+      const int t0 = static_cast<int>(int64_t(n_tok) * g / groups), t1 = static_cast<int>(int64_t(n_tok) * (g + 1) / groups);
+      QActs part = a;
+      part.n_tok = t1 - t0;
+      part.qs += t0 * a.ld_qs;
+      part.d += t0 * a.ld_d;
+      part.ioff += t0 * a.ld_pair;
+      part.dsum += t0 * a.ld_pair;
+      part.bsums += t0 * a.ld_bsums;
+      ks.quantize(x + static_cast<size_t>(t0) * K, static_cast<size_t>(K), part);
+    };
+    if (groups > 1) pool.parallel_for(groups, quantise);
+    else quantise(0, 0);
+  }
+
+  // Row chunks: a few per thread for balance when a core is busy elsewhere; for batches, bigger
+  // chunks so each chunk's weights are reused across every token tile while they sit in cache.
+  const int threads = parallel ? pool.size() : 1;
+  const int64_t min_rows = n_tok > 1 ? 32 : 16;
+  const int64_t chunk = std::max<int64_t>(min_rows, (rows + threads * 8 - 1) / (threads * 8)) / 4 * 4;
   const int n_chunks = static_cast<int>((rows + chunk - 1) / chunk);
+  const GemmFn gemm = ks.gemm[static_cast<int>(info->kind)];
   auto run = [&](int c, int) {
     const int64_t r0 = c * chunk, r1 = std::min(rows, r0 + chunk);
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* wrow = W.row(r);
-      for (int t = 0; t < n_tok; ++t)
-        y[static_cast<size_t>(t) * rows + r] =
-            dot_row(W, wrow, x + static_cast<size_t>(t) * n, quantised ? xq_data + t * blocks_per_row : nullptr, n);
-    }
+    gemm(W.row(r0), W.row_bytes, static_cast<int>(r1 - r0), a, 0, n_tok, y + r0, static_cast<size_t>(rows));
   };
   if (threads == 1) {
     for (int c = 0; c < n_chunks; ++c) run(c, 0);
   } else {
     pool.parallel_for(n_chunks, run);
   }
+}
+
+void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
+  matmul_with(active_kernels(), pool, W, x, n_tok, y);
 }
 
 }  // namespace quant

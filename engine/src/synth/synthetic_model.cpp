@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "quant/blocks.h"
 #include "quant/half.h"
@@ -14,38 +14,143 @@ namespace quant {
 
 namespace {
 
-std::vector<uint8_t> encode_rows(const std::vector<float>& v, int64_t row_len, GgmlType type) {
-  std::vector<uint8_t> out;
-  const int64_t rows = static_cast<int64_t>(v.size()) / row_len;
-  switch (type) {
-    case GgmlType::F32:
-      out.resize(v.size() * 4);
-      std::memcpy(out.data(), v.data(), out.size());
-      break;
-    case GgmlType::F16: case GgmlType::BF16: {
-      out.resize(v.size() * 2);
-      auto* h = reinterpret_cast<uint16_t*>(out.data());
-      for (size_t i = 0; i < v.size(); ++i) h[i] = type == GgmlType::F16 ? fp32_to_fp16(v[i]) : fp32_to_bf16(v[i]);
-      break;
-    }
-    case GgmlType::Q8_0:
-      out.resize(v.size() / kQK * sizeof(BlockQ8_0));
-      for (int64_t r = 0; r < rows; ++r)
-        quantize_row_q8_0(&v[r * row_len], reinterpret_cast<BlockQ8_0*>(out.data()) + r * row_len / kQK,
-                          static_cast<int>(row_len));
-      break;
-    case GgmlType::Q4_0:
-      out.resize(v.size() / kQK * sizeof(BlockQ4_0));
-      for (int64_t r = 0; r < rows; ++r)
-        quantize_row_q4_0(&v[r * row_len], reinterpret_cast<BlockQ4_0*>(out.data()) + r * row_len / kQK,
-                          static_cast<int>(row_len));
-      break;
-    default: throw std::invalid_argument("synthetic model: unsupported weight type");
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t hash_name(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+// Approximately normal values with the given standard deviation: the sum of four 16-bit uniforms
+// (Irwin-Hall), centred and scaled to unit variance. Cheap enough for billions of weights.
+void fill_random(float* out, int64_t n, uint64_t seed, float stddev) {
+  uint64_t state = seed;
+  const float scale = stddev * std::sqrt(3.0f) / 65536.0f;  // var of the sum of 4 U(0,1) is 1/3
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t r = splitmix64(state);
+    const float sum = static_cast<float>((r & 0xffff) + (r >> 16 & 0xffff) + (r >> 32 & 0xffff) + (r >> 48));
+    out[i] = (sum - 2.0f * 65535.0f) * scale;
   }
-  return out;
+}
+
+void encode_row(GgmlType type, const float* x, uint8_t* out, int n) {
+  switch (type) {
+    case GgmlType::F32: std::memcpy(out, x, static_cast<size_t>(n) * 4); break;
+    case GgmlType::F16:
+      for (int i = 0; i < n; ++i) { uint16_t h = fp32_to_fp16(x[i]); std::memcpy(out + 2 * i, &h, 2); }
+      break;
+    case GgmlType::BF16:
+      for (int i = 0; i < n; ++i) { uint16_t h = fp32_to_bf16(x[i]); std::memcpy(out + 2 * i, &h, 2); }
+      break;
+    case GgmlType::Q8_0: quantize_row_q8_0(x, reinterpret_cast<BlockQ8_0*>(out), n); break;
+    case GgmlType::Q4_0: quantize_row_q4_0(x, reinterpret_cast<BlockQ4_0*>(out), n); break;
+    case GgmlType::Q4_1: quantize_row_q4_1(x, reinterpret_cast<BlockQ4_1*>(out), n); break;
+    case GgmlType::Q5_0: quantize_row_q5_0(x, reinterpret_cast<BlockQ5_0*>(out), n); break;
+    case GgmlType::Q5_1: quantize_row_q5_1(x, reinterpret_cast<BlockQ5_1*>(out), n); break;
+    case GgmlType::Q4_K: quantize_row_q4_k(x, reinterpret_cast<BlockQ4_K*>(out), n); break;
+    case GgmlType::Q5_K: quantize_row_q5_k(x, reinterpret_cast<BlockQ5_K*>(out), n); break;
+    case GgmlType::Q6_K: quantize_row_q6_k(x, reinterpret_cast<BlockQ6_K*>(out), n); break;
+    default: throw std::invalid_argument("synthetic model: unsupported weight type " + std::string(ggml_type_name(type)));
+  }
+}
+
+// llama-quantize's choice of layers that get more bits in Q4_K_M (attn_v, ffn_down).
+bool more_bits(int layer, int n_layer) {
+  return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+}
+
+int layer_of(std::string_view name) {
+  if (name.rfind("blk.", 0) != 0) return -1;
+  return std::atoi(std::string(name.substr(4)).c_str());
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+GgmlType k_fallback(GgmlType t, int64_t cols) {
+  if (cols % kQK_K == 0) return t;
+  switch (t) {
+    case GgmlType::Q4_K: return GgmlType::Q5_0;
+    case GgmlType::Q5_K: return GgmlType::Q5_1;
+    case GgmlType::Q6_K: return GgmlType::Q8_0;
+    default: return t;
+  }
 }
 
 }  // namespace
+
+GgmlType synthetic_tensor_type(const SyntheticSpec& s, std::string_view name, int64_t cols) {
+  GgmlType t = s.weight_type;
+  if (s.mix == WeightMix::q4_k_m) {
+    t = GgmlType::Q4_K;
+    const bool output = name == "output.weight" || (name == "token_embd.weight" && s.tied_embeddings);
+    if (output) t = GgmlType::Q6_K;
+    if ((ends_with(name, ".attn_v.weight") || ends_with(name, ".ffn_down.weight")) && more_bits(layer_of(name), s.n_layer))
+      t = GgmlType::Q6_K;
+  }
+  t = k_fallback(t, cols);
+  auto info = ggml_type_info(static_cast<uint32_t>(t));
+  if (info && cols % info->block_elems != 0) t = GgmlType::F16;  // e.g. a 32-block type on odd widths
+  return t;
+}
+
+std::optional<SyntheticSpec> synthetic_preset(std::string_view name) {
+  SyntheticSpec s;
+  s.name = "synthetic-" + std::string(name);
+  if (name == "tiny") return s;
+  if (name == "tinyllama-1.1b") {  // TinyLlama-1.1B: Llama 2 architecture, GQA 8:1, untied output
+    s.n_embd = 2048; s.n_layer = 22; s.n_head = 32; s.n_head_kv = 4; s.n_ff = 5632; s.n_vocab = 32000;
+    s.n_ctx_train = 2048; s.rope_base = 10000; s.tied_embeddings = false;
+    return s;
+  }
+  if (name == "smollm2-135m") {  // SmolLM2-135M: GQA 3:1, tied embeddings
+    s.n_embd = 576; s.n_layer = 30; s.n_head = 9; s.n_head_kv = 3; s.n_ff = 1536; s.n_vocab = 49152;
+    s.n_ctx_train = 8192; s.rope_base = 100000; s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "llama3.2-1b") {  // Llama-3.2-1B: GQA 4:1, tied embeddings, 128256-token vocabulary
+    // context_length is 8192 rather than 131072 so default sessions stay small; rope_freqs is omitted
+    // (it changes values, not the work per token).
+    s.n_embd = 2048; s.n_layer = 16; s.n_head = 32; s.n_head_kv = 8; s.n_ff = 8192; s.n_vocab = 128256;
+    s.n_ctx_train = 8192; s.rope_base = 500000; s.tied_embeddings = true;
+    return s;
+  }
+  // The other families at the shapes users run (context_length capped at 8192 like llama3.2-1b).
+  if (name == "qwen2.5-0.5b") {  // Qwen2.5-0.5B: Q/K/V biases, GQA 7:1, tied
+    s.arch = "qwen2"; s.n_embd = 896; s.n_layer = 24; s.n_head = 14; s.n_head_kv = 2; s.n_ff = 4864;
+    s.n_vocab = 151936; s.n_ctx_train = 8192; s.rope_base = 1000000; s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "qwen3-0.6b") {  // Qwen3-0.6B: q/k norms, head_dim 128 (Q width 2048 > n_embd), tied
+    s.arch = "qwen3"; s.n_embd = 1024; s.n_layer = 28; s.n_head = 16; s.n_head_kv = 8; s.head_dim = 128;
+    s.n_ff = 3072; s.n_vocab = 151936; s.n_ctx_train = 8192; s.rope_base = 1000000; s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "gemma3-1b") {  // Gemma-3-1B: MQA, head_dim 256, 5 of 6 layers with a 512-token window, tied
+    s.arch = "gemma3"; s.n_embd = 1152; s.n_layer = 26; s.n_head = 4; s.n_head_kv = 1; s.head_dim = 256;
+    s.n_ff = 6912; s.n_vocab = 262144; s.n_ctx_train = 8192; s.rope_base = 1000000; s.sliding_window = 512;
+    s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "phi3-mini") {  // Phi-3-mini-4k: fused QKV and gate/up, MHA, head_dim 96, untied
+    s.arch = "phi3"; s.n_embd = 3072; s.n_layer = 32; s.n_head = 32; s.n_head_kv = 32; s.n_ff = 8192;
+    s.n_vocab = 32064; s.n_ctx_train = 4096; s.rope_base = 10000; s.tied_embeddings = false;
+    return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> synthetic_preset_names() {
+  return {"tinyllama-1.1b", "smollm2-135m", "llama3.2-1b", "qwen2.5-0.5b", "qwen3-0.6b", "gemma3-1b", "phi3-mini",
+          "tiny"};
+}
 
 GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   const FamilyFeatures* fam = family_features(s.arch);
@@ -68,6 +173,7 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   w.set_u32(a + "attention.value_length", hd);
   w.set_u32(a + "rope.dimension_count", hd);
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
+  if (s.rope_base > 0) w.set_f32(a + "rope.freq_base", s.rope_base);
   if (fam->swa_period > 0) w.set_u32(a + "attention.sliding_window", s.sliding_window);
 
   // Vocabulary: <unk> <s> </s>, 256 byte tokens, then pieces made of letters (with and without U+2581).
@@ -98,54 +204,73 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   w.set_u32("tokenizer.ggml.bos_token_id", 1);
   w.set_u32("tokenizer.ggml.eos_token_id", 2);
 
-  std::mt19937_64 rng(s.seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  auto random = [&](int64_t rows, int64_t cols, float stddev) {
-    std::vector<float> v(static_cast<size_t>(rows * cols));
-    for (float& x : v) x = normal(rng) * stddev;
-    return v;
-  };
-  auto add = [&](const std::string& name, int64_t cols, int64_t rows, GgmlType type, const std::vector<float>& v) {
+  // Each tensor is generated (and quantised) when the file is written, rows split across threads;
+  // row r of tensor `name` always draws from the same seed, so the bytes do not depend on threading.
+  const int threads = std::max(1, s.threads);
+  const uint64_t seed = s.seed;
+  auto add_random = [&](const std::string& name, int64_t cols, int64_t rows, GgmlType type, float stddev) {
+    const GgmlType t = rows > 1 ? synthetic_tensor_type(s, name, cols) : type;
     std::vector<uint64_t> dims = rows > 1 ? std::vector<uint64_t>{uint64_t(cols), uint64_t(rows)}
                                           : std::vector<uint64_t>{uint64_t(cols)};
-    w.add_tensor(name, dims, type, encode_rows(v, cols, type));
+    const uint64_t tensor_seed = hash_name(name) ^ (seed * 0x9e3779b97f4a7c15ull);
+    w.add_tensor_lazy(name, dims, t, [=](uint8_t* dst) {
+      auto info = ggml_type_info(static_cast<uint32_t>(t));
+      const size_t row_bytes = static_cast<size_t>(cols / info->block_elems) * info->block_bytes;
+      auto work = [&](int64_t r0, int64_t r1) {
+        std::vector<float> row(static_cast<size_t>(cols));
+        for (int64_t r = r0; r < r1; ++r) {
+          uint64_t row_seed = tensor_seed + static_cast<uint64_t>(r);
+          fill_random(row.data(), cols, splitmix64(row_seed), stddev);
+          encode_row(t, row.data(), dst + r * row_bytes, static_cast<int>(cols));
+        }
+      };
+      const int n = rows * cols >= (1 << 20) ? threads : 1;
+      std::vector<std::thread> pool;
+      for (int i = 1; i < n; ++i) pool.emplace_back(work, rows * i / n, rows * (i + 1) / n);
+      work(0, rows / n);
+      for (auto& th : pool) th.join();
+    });
+  };
+  auto add_ones = [&](const std::string& name, int64_t n) {
+    w.add_tensor_lazy(name, {uint64_t(n)}, GgmlType::F32, [n](uint8_t* dst) {
+      const float one = 1.0f;
+      for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, &one, 4);
+    });
   };
   const int64_t E = s.n_embd, Q = int64_t(s.n_head) * hd, KV = int64_t(s.n_head_kv) * hd, F = s.n_ff;
-  const std::vector<float> ones(static_cast<size_t>(E), 1.0f);
-  add("token_embd.weight", E, s.n_vocab, s.weight_type, random(s.n_vocab, E, 1.0f));
-  add("output_norm.weight", E, 1, GgmlType::F32, ones);
-  if (!s.tied_embeddings) add("output.weight", E, s.n_vocab, s.weight_type, random(s.n_vocab, E, 1.0f / std::sqrt(float(E))));
-  const std::vector<float> head_ones(static_cast<size_t>(hd), 1.0f);
+  add_random("token_embd.weight", E, s.n_vocab, s.weight_type, 1.0f);
+  add_ones("output_norm.weight", E);
+  if (!s.tied_embeddings) add_random("output.weight", E, s.n_vocab, s.weight_type, 1.0f / std::sqrt(float(E)));
   for (int l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
-    add(p + "attn_norm.weight", E, 1, GgmlType::F32, ones);
+    add_ones(p + "attn_norm.weight", E);
     if (fam->fused_qkv) {
-      add(p + "attn_qkv.weight", E, Q + 2 * KV, s.weight_type, random(Q + 2 * KV, E, 1.0f / std::sqrt(float(E))));
+      add_random(p + "attn_qkv.weight", E, Q + 2 * KV, s.weight_type, 1.0f / std::sqrt(float(E)));
     } else {
-      add(p + "attn_q.weight", E, Q, s.weight_type, random(Q, E, 1.0f / std::sqrt(float(E))));
-      add(p + "attn_k.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
-      add(p + "attn_v.weight", E, KV, s.weight_type, random(KV, E, 1.0f / std::sqrt(float(E))));
+      add_random(p + "attn_q.weight", E, Q, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add_random(p + "attn_k.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add_random(p + "attn_v.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
     }
     if (fam->qkv_bias) {
-      add(p + "attn_q.bias", Q, 1, GgmlType::F32, random(1, Q, 0.05f));
-      add(p + "attn_k.bias", KV, 1, GgmlType::F32, random(1, KV, 0.05f));
-      add(p + "attn_v.bias", KV, 1, GgmlType::F32, random(1, KV, 0.05f));
+      add_random(p + "attn_q.bias", Q, 1, GgmlType::F32, 0.05f);
+      add_random(p + "attn_k.bias", KV, 1, GgmlType::F32, 0.05f);
+      add_random(p + "attn_v.bias", KV, 1, GgmlType::F32, 0.05f);
     }
     if (fam->qk_norm) {
-      add(p + "attn_q_norm.weight", hd, 1, GgmlType::F32, head_ones);
-      add(p + "attn_k_norm.weight", hd, 1, GgmlType::F32, head_ones);
+      add_ones(p + "attn_q_norm.weight", hd);
+      add_ones(p + "attn_k_norm.weight", hd);
     }
-    add(p + "attn_output.weight", Q, E, s.weight_type, random(E, Q, 1.0f / std::sqrt(float(Q))));
-    if (fam->post_norms) add(p + "post_attention_norm.weight", E, 1, GgmlType::F32, ones);
-    add(p + "ffn_norm.weight", E, 1, GgmlType::F32, ones);
+    add_random(p + "attn_output.weight", Q, E, s.weight_type, 1.0f / std::sqrt(float(Q)));
+    if (fam->post_norms) add_ones(p + "post_attention_norm.weight", E);
+    add_ones(p + "ffn_norm.weight", E);
     if (fam->fused_gate_up) {
-      add(p + "ffn_up.weight", E, 2 * F, s.weight_type, random(2 * F, E, 1.0f / std::sqrt(float(E))));
+      add_random(p + "ffn_up.weight", E, 2 * F, s.weight_type, 1.0f / std::sqrt(float(E)));
     } else {
-      add(p + "ffn_gate.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
-      add(p + "ffn_up.weight", E, F, s.weight_type, random(F, E, 1.0f / std::sqrt(float(E))));
+      add_random(p + "ffn_gate.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add_random(p + "ffn_up.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
     }
-    add(p + "ffn_down.weight", F, E, s.weight_type, random(E, F, 1.0f / std::sqrt(float(F))));
-    if (fam->post_norms) add(p + "post_ffw_norm.weight", E, 1, GgmlType::F32, ones);
+    add_random(p + "ffn_down.weight", F, E, s.weight_type, 1.0f / std::sqrt(float(F)));
+    if (fam->post_norms) add_ones(p + "post_ffw_norm.weight", E);
   }
   return w;
 }

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "quant/build_info.h"
+#include "quant/cpu_features.h"
+#include "quant/matmul.h"
 #include "quant/sha256.h"
 
 namespace quant::cli {
@@ -53,7 +55,8 @@ json base_report(const Options& o, const char* mode) {
        {{"git_commit", b.git_commit}, {"git_dirty", b.git_dirty}, {"compiler", b.compiler},
         {"cxx_flags", b.cxx_flags}, {"build_type", b.build_type}, {"cmake_options", opts}, {"simd", b.simd}}},
       {"system",
-       {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()}}},
+       {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()},
+        {"cpu_kernels", std::string(matmul_kernels_name())}, {"cpu_features", cpu_feature_summary()}}},
       {"config", {{"threads", o.threads}, {"batch", o.batch}, {"seed", o.seed}}},
   };
 }

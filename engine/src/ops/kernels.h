@@ -1,0 +1,66 @@
+#pragma once
+// Matmul kernels, one set per instruction set, chosen at run time (cpu_features.h). Every set computes
+// the same thing as the scalar reference set (kernels_ref.cpp), which the tests compare it against.
+//
+// The files that implement a set for a wider instruction set (kernels_avx2.cpp, ...) are compiled with
+// that set's flags, so they include only this header, <immintrin.h> and <cstdint>/<cstddef>: shared
+// inline code compiled there could be picked by the linker for callers on any CPU.
+#include <cstddef>
+#include <cstdint>
+
+namespace quant {
+
+enum class Isa;  // quant/cpu_features.h (not included here: see above)
+
+// The weight encodings the kernels know.
+enum class WeightKind : uint8_t { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, count };
+
+// How activations are presented to a weight kind (quantised once per matmul, 8-bit where it says q8).
+enum class ActFormat : uint8_t {
+  f32,     // the float rows as given (F32/F16/BF16 weights)
+  q8_32,   // per 32 values: int8 q, float scale d (x ~ d*q), natural order (Q8_0 weights)
+  q8_pair, // as q8_32, but two blocks interleaved per 64 bytes to match nibble-packed weights
+           // (Q4_0, Q4_1, Q5_0, Q5_1): [b0 0..15 | b1 0..15 | b0 16..31 | b1 16..31]
+  q8_256,  // per 256 values: int8 q, float scale, sums of each 16 q (K formats)
+};
+
+// One matmul's activations. Rows t < n_tok; buffers sized by the caller (see matmul.cpp).
+struct QActs {
+  ActFormat fmt = ActFormat::f32;
+  int K = 0;          // values per row
+  int n_tok = 0;
+  const float* x = nullptr;  // f32: row t at x + t*ldx
+  size_t ldx = 0;
+  int8_t* qs = nullptr;      // q8: row t at qs + t*ld_qs (ld_qs >= K, pairs padded to 64 bytes)
+  size_t ld_qs = 0;
+  float* d = nullptr;        // q8_32: K/32 scales per row; q8_256: K/256; q8_pair: 8 floats per pair
+  size_t ld_d = 0;           //   ([d0 x4 | d1 x4], so a vector multiply scales both blocks)
+  int32_t* ioff = nullptr;   // q8_pair: 8 int32 per pair [-off*s0,0,0,0,-off*s1,0,0,0], s = sum of q
+  float* dsum = nullptr;     // q8_pair: 8 floats per pair [d0*s0/4 x4 | d1*s1/4 x4] (min terms)
+  size_t ld_pair = 0;        // elements per row in ioff and dsum
+  int16_t* bsums = nullptr;  // q8_256: K/16 sums per row
+  size_t ld_bsums = 0;
+  int offset = 0;            // q8_pair: the weight kind's zero point (8 for Q4_0, 16 for Q5_0, else 0)
+};
+
+// y[t*ldy + r] = dot(weight row r, activation row t0+t) for r < nr, t < nt. w points at row 0.
+using GemmFn = void (*)(const uint8_t* w, size_t row_bytes, int nr, const QActs& a, int t0, int nt, float* y,
+                        size_t ldy);
+// Fills a's q8 buffers from n_tok float rows x (row t at x + t*ldx).
+using QuantizeFn = void (*)(const float* x, size_t ldx, const QActs& a);
+
+struct KernelSet {
+  const char* name;
+  GemmFn gemm[static_cast<int>(WeightKind::count)];
+  QuantizeFn quantize;
+};
+
+// The set for an instruction set, or nullptr when this binary was built without it.
+const KernelSet* kernel_set(Isa isa);
+
+const KernelSet* kernel_set_ref();
+const KernelSet* kernel_set_avx2();
+const KernelSet* kernel_set_avx_vnni();
+const KernelSet* kernel_set_avx512_vnni();
+
+}  // namespace quant

@@ -1,0 +1,24 @@
+#pragma once
+// matmul's steps with an explicit kernel set (tests and benchmarks compare the sets against each other).
+#include <vector>
+
+#include "kernels.h"
+#include "quant/tensor.h"
+#include "quant/thread_pool.h"
+
+namespace quant {
+
+// Buffers of quantised activations, reused across calls.
+struct ActStorage {
+  std::vector<int8_t> qs;
+  std::vector<float> d, dsum;
+  std::vector<int32_t> ioff;
+  std::vector<int16_t> bsums;
+};
+
+// Quantises n_tok rows of K floats in the format `type`'s kernels read (the first step of matmul_with).
+QActs quantize_activations(const KernelSet& ks, GgmlType type, const float* x, int n_tok, int K, ActStorage& st);
+
+void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);
+
+}  // namespace quant

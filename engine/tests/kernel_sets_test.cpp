@@ -1,0 +1,229 @@
+// Every kernel set this CPU can run against the scalar reference set, for every weight type and for
+// tile shapes with ragged edges; the reference set against plain double-precision math on the
+// dequantised weights and activations. Sets the CPU cannot run are skipped with a message.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "ops/kernels.h"
+#include "ops/matmul_internal.h"
+#include "quant/blocks.h"
+#include "quant/cpu_features.h"
+#include "quant/half.h"
+#include "quant/matmul.h"
+
+namespace quant {
+namespace {
+
+struct Weights {
+  std::vector<uint8_t> bytes;
+  Tensor t;
+  std::vector<float> dequantised;  // rows x cols
+};
+
+size_t row_bytes(GgmlType type, int cols) {
+  switch (type) {
+    case GgmlType::F32: return cols * 4;
+    case GgmlType::F16: case GgmlType::BF16: return cols * 2;
+    case GgmlType::Q8_0: return cols / 32 * sizeof(BlockQ8_0);
+    case GgmlType::Q4_0: return cols / 32 * sizeof(BlockQ4_0);
+    case GgmlType::Q4_1: return cols / 32 * sizeof(BlockQ4_1);
+    case GgmlType::Q5_0: return cols / 32 * sizeof(BlockQ5_0);
+    case GgmlType::Q5_1: return cols / 32 * sizeof(BlockQ5_1);
+    case GgmlType::Q4_K: return cols / 256 * sizeof(BlockQ4_K);
+    case GgmlType::Q5_K: return cols / 256 * sizeof(BlockQ5_K);
+    case GgmlType::Q6_K: return cols / 256 * sizeof(BlockQ6_K);
+    default: return 0;
+  }
+}
+
+void encode_row(GgmlType type, const float* x, uint8_t* out, int n) {
+  switch (type) {
+    case GgmlType::F32: std::memcpy(out, x, n * 4); break;
+    case GgmlType::F16: for (int i = 0; i < n; ++i) reinterpret_cast<uint16_t*>(out)[i] = fp32_to_fp16(x[i]); break;
+    case GgmlType::BF16: for (int i = 0; i < n; ++i) reinterpret_cast<uint16_t*>(out)[i] = fp32_to_bf16(x[i]); break;
+    case GgmlType::Q8_0: quantize_row_q8_0(x, reinterpret_cast<BlockQ8_0*>(out), n); break;
+    case GgmlType::Q4_0: quantize_row_q4_0(x, reinterpret_cast<BlockQ4_0*>(out), n); break;
+    case GgmlType::Q4_1: quantize_row_q4_1(x, reinterpret_cast<BlockQ4_1*>(out), n); break;
+    case GgmlType::Q5_0: quantize_row_q5_0(x, reinterpret_cast<BlockQ5_0*>(out), n); break;
+    case GgmlType::Q5_1: quantize_row_q5_1(x, reinterpret_cast<BlockQ5_1*>(out), n); break;
+    case GgmlType::Q4_K: quantize_row_q4_k(x, reinterpret_cast<BlockQ4_K*>(out), n); break;
+    case GgmlType::Q5_K: quantize_row_q5_k(x, reinterpret_cast<BlockQ5_K*>(out), n); break;
+    case GgmlType::Q6_K: quantize_row_q6_k(x, reinterpret_cast<BlockQ6_K*>(out), n); break;
+    default: break;
+  }
+}
+
+Weights make_weights(GgmlType type, int rows, int cols, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> nd(0, 1);
+  Weights w;
+  const size_t rb = row_bytes(type, cols);
+  w.bytes.resize(rb * rows);
+  w.dequantised.resize(static_cast<size_t>(rows) * cols);
+  std::vector<float> f(cols);
+  for (int r = 0; r < rows; ++r) {
+    for (auto& v : f) v = nd(rng);
+    encode_row(type, f.data(), w.bytes.data() + r * rb, cols);
+  }
+  w.t.name = "test";
+  w.t.type = type;
+  w.t.ne[0] = cols;
+  w.t.ne[1] = rows;
+  w.t.row_bytes = rb;
+  w.t.data = w.bytes.data();
+  for (int r = 0; r < rows; ++r) dequantize_row(w.t, r, &w.dequantised[static_cast<size_t>(r) * cols]);
+  return w;
+}
+
+std::vector<float> randn(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = nd(rng);
+  return v;
+}
+
+// The activations as the kernels see them, decoded back to floats.
+std::vector<float> decoded_activations(const QActs& a, const float* x) {
+  std::vector<float> out(static_cast<size_t>(a.n_tok) * a.K);
+  for (int t = 0; t < a.n_tok; ++t)
+    for (int k = 0; k < a.K; ++k) {
+      float v = 0;
+      switch (a.fmt) {
+        case ActFormat::f32: v = x[t * a.K + k]; break;
+        case ActFormat::q8_32: v = a.d[t * a.ld_d + k / 32] * a.qs[t * a.ld_qs + k]; break;
+        case ActFormat::q8_256: v = a.d[t * a.ld_d + k / 256] * a.qs[t * a.ld_qs + k]; break;
+        case ActFormat::q8_pair: {
+          const int b = k / 32, j = k % 32, p = b / 2, h = b % 2;
+          const int pos = p * 64 + (j < 16 ? 0 : 32) + 16 * h + j % 16;
+          v = a.d[t * a.ld_d + p * 8 + 4 * h] * a.qs[t * a.ld_qs + pos];
+          break;
+        }
+      }
+      out[static_cast<size_t>(t) * a.K + k] = v;
+    }
+  return out;
+}
+
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0,
+                           GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+bool is_k(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K; }
+
+TEST(KernelSets, ReferenceEqualsExactMathOnDecodedOperands) {
+  ThreadPool pool(1);
+  for (GgmlType type : kTypes) {
+    for (int K : {256, 768}) {
+      if (!is_k(type) && K == 768) continue;
+      const int rows = 5, n_tok = 3;
+      Weights w = make_weights(type, rows, K, 11);
+      auto x = randn(static_cast<size_t>(n_tok) * K, 12);
+      ActStorage st;
+      const QActs a = quantize_activations(*kernel_set_ref(), type, x.data(), n_tok, K, st);
+      auto xd = decoded_activations(a, x.data());
+      std::vector<float> y(static_cast<size_t>(n_tok) * rows);
+      matmul_with(*kernel_set_ref(), pool, w.t, x.data(), n_tok, y.data());
+      for (int t = 0; t < n_tok; ++t)
+        for (int r = 0; r < rows; ++r) {
+          double exact = 0, mag = 0;
+          for (int k = 0; k < K; ++k) {
+            exact += double(w.dequantised[size_t(r) * K + k]) * xd[size_t(t) * K + k];
+            mag += std::fabs(double(w.dequantised[size_t(r) * K + k]) * xd[size_t(t) * K + k]);
+          }
+          EXPECT_NEAR(y[t * rows + r], exact, 1e-5 * mag + 1e-6) << ggml_type_name(type) << " K=" << K;
+        }
+    }
+  }
+}
+
+TEST(KernelSets, QuantisedActivationsApproximateTheFloats) {
+  const int K = 512;
+  auto x = randn(K, 3);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q6_K}) {
+    ActStorage st;
+    const QActs a = quantize_activations(*kernel_set_ref(), type, x.data(), 1, K, st);
+    auto xd = decoded_activations(a, x.data());
+    for (int k = 0; k < K; ++k) EXPECT_NEAR(xd[k], x[k], 0.03) << ggml_type_name(type);
+  }
+}
+
+class EverySet : public ::testing::TestWithParam<Isa> {};
+
+TEST_P(EverySet, QuantisesActivationsExactlyLikeTheReference) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q4_K}) {
+    for (int K : {96, 256, 2048}) {
+      if (is_k(type) && K % 256) continue;
+      const int n_tok = 3;
+      auto x = randn(static_cast<size_t>(n_tok) * K, 5);
+      x[7] = 0.0f;
+      ActStorage s1, s2;
+      const QActs a = quantize_activations(ks, type, x.data(), n_tok, K, s1);
+      const QActs r = quantize_activations(*kernel_set_ref(), type, x.data(), n_tok, K, s2);
+      EXPECT_EQ(0, std::memcmp(a.qs, r.qs, n_tok * a.ld_qs)) << ggml_type_name(type) << " K=" << K;
+      EXPECT_EQ(0, std::memcmp(a.d, r.d, n_tok * a.ld_d * sizeof(float)));
+      if (a.fmt == ActFormat::q8_256) EXPECT_EQ(0, std::memcmp(a.bsums, r.bsums, n_tok * a.ld_bsums * 2));
+      if (a.fmt == ActFormat::q8_pair) {
+        EXPECT_EQ(0, std::memcmp(a.ioff, r.ioff, n_tok * a.ld_pair * 4));
+        EXPECT_EQ(0, std::memcmp(a.dsum, r.dsum, n_tok * a.ld_pair * 4));
+      }
+    }
+  }
+}
+
+TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool pool(2);
+  for (GgmlType type : kTypes) {
+    // Row lengths: odd block counts (nibble pairs with a zero partner), one and several super-blocks.
+    for (int K : {96, 256, 1024, 2304}) {
+      if (is_k(type) && K % 256) continue;
+      for (int rows : {1, 3, 37}) {
+        Weights w = make_weights(type, rows, K, static_cast<uint64_t>(K * 131 + rows));
+        for (int n_tok : {1, 2, 5, 9}) {
+          auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok + K));
+          std::vector<float> y(static_cast<size_t>(n_tok) * rows), yr(y.size());
+          matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
+          matmul_with(*kernel_set_ref(), pool, w.t, x.data(), n_tok, yr.data());
+          for (int t = 0; t < n_tok; ++t)
+            for (int r = 0; r < rows; ++r) {
+              double mag = 0;
+              for (int k = 0; k < K; ++k) mag += std::fabs(w.dequantised[size_t(r) * K + k] * x[size_t(t) * K + k]);
+              ASSERT_NEAR(y[t * rows + r], yr[t * rows + r], 2e-5 * mag + 1e-5)
+                  << isa_name(isa) << " " << ggml_type_name(type) << " K=" << K << " rows=" << rows
+                  << " n_tok=" << n_tok << " at t=" << t << " r=" << r;
+            }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
+TEST(KernelSets, SelectionIsUsableAndNamed) {
+  EXPECT_TRUE(isa_usable(selected_isa()));
+  EXPECT_FALSE(matmul_kernels_name().empty());
+  EXPECT_TRUE(isa_usable(Isa::scalar));
+  // A set the CPU reports without OS support is never usable (XGETBV check).
+  const CpuFeatures& f = cpu_features();
+  if (!f.os_zmm) {
+    EXPECT_FALSE(isa_usable(Isa::avx512_vnni));
+  }
+  if (!f.os_ymm) {
+    EXPECT_FALSE(isa_usable(Isa::avx2));
+  }
+}
+
+}  // namespace
+}  // namespace quant
