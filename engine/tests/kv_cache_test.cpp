@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kv/codecs.h"
+#include "kv/softmax.h"
 #include "quant/kv_cache.h"
 
 namespace quant {
@@ -23,11 +24,11 @@ class Watched final : public KvCodec {
   void decode(const uint8_t* src, float* x) const override { ++decodes_; inner_->decode(src, x); }
   int prepared_floats() const override { return inner_->prepared_floats(); }
   void prepare_query(const float* q, float* qp) const override { inner_->prepare_query(q, qp); }
-  void score(const float* q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    inner_->score(q, rows, stride, n, out);
+  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
+    inner_->score(q, n_q, rows, stride, n, out);
   }
-  void accumulate(const float* w, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-    inner_->accumulate(w, rows, stride, n, acc);
+  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
+    inner_->accumulate(w, n_q, rows, stride, n, acc);
   }
   void finish_value(const float* acc, float* out) const override { inner_->finish_value(acc, out); }
 
@@ -67,7 +68,7 @@ TEST_P(EveryType, StoresOnlyEncodedBytesAndAttendsWithoutDecoding) {
     for (int l = 0; l < cfg.n_layer; ++l) cache.store(l, p, &k[p * width], &v[p * width]);
 
   AttentionParams ap;
-  ap.n_head = 4;  // two query heads per KV head
+  ap.n_head = 6;  // three query heads per KV head
   ap.scale = 0.125f;
   std::vector<float> q(ap.n_head * cfg.head_dim), out(q.size());
   for (auto& x : q) x = g(rng);
@@ -77,7 +78,7 @@ TEST_P(EveryType, StoresOnlyEncodedBytesAndAttendsWithoutDecoding) {
 
   // Reference: softmax attention over the decoded cache contents (decoding here, outside attention).
   for (int h = 0; h < ap.n_head; ++h) {
-    const int kvh = h / 2;
+    const int kvh = h / 3;
     const KvCodec& kc = cache.k_codec(layer, kvh);
     const KvCodec& vc = cache.v_codec(layer, kvh);
     std::vector<double> s(n_pos), o(cfg.head_dim, 0.0);
@@ -101,6 +102,26 @@ TEST_P(EveryType, StoresOnlyEncodedBytesAndAttendsWithoutDecoding) {
 
 INSTANTIATE_TEST_SUITE_P(KvCache, EveryType, ::testing::ValuesIn(all_kv_types()),
                          [](const auto& info) { return std::string(kv_type_name(info.param)); });
+
+TEST(Softmax, SimdMatchesTheScalarDefinition) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> u(-60, 60);
+  for (int n : {1, 7, 8, 9, 100, 1000}) {
+    std::vector<float> a(n);
+    for (auto& x : a) x = u(rng);
+    if (n > 2) a[1] = -1e4f;  // far below the maximum: exactly zero weight
+    std::vector<float> b = a;
+    kv::softmax(a.data(), n, 0.7f);
+    kv::softmax_ref(b.data(), n, 0.7f);
+    double sum = 0;
+    for (int i = 0; i < n; ++i) {
+      EXPECT_NEAR(a[i], b[i], 1e-6 + 2e-6 * b[i]) << "n " << n << " i " << i;
+      sum += a[i];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+    if (n > 2) EXPECT_EQ(a[1], 0.0f);
+  }
+}
 
 TEST(KvCache, EachHeadAndLayerGetsItsOwnRotation) {
   KvCacheConfig cfg;

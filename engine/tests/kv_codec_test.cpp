@@ -55,59 +55,78 @@ Stored store(const KvCodec& c, const std::vector<float>& x, int n) {
 using TypeDim = std::tuple<KvType, int>;
 class EveryCodec : public ::testing::TestWithParam<TypeDim> {};
 
+// Several query heads share one pass over the rows (as in grouped-query attention): 1, 4 and 5 heads
+// cover the kernels' 4-head and leftover paths.
 TEST_P(EveryCodec, FusedScoreAndValueSumMatchDecodeThenDot) {
   const auto [type, dim] = GetParam();
   const int n = 37;
   for (Isa isa : {Isa::scalar, Isa::avx2}) {
     if (!isa_available(isa)) continue;
-    SCOPED_TRACE(isa == Isa::avx2 ? "avx2" : "scalar");
     auto c = make_kv_codec(type, dim, 1234, isa);
     const auto x = key_like(n, dim, 7);
     const Stored s = store(*c, x, n);
-    const auto q = key_like(1, dim, 99);
-    std::vector<float> qp(c->prepared_floats()), scores(n);
-    c->prepare_query(q.data(), qp.data());
-    c->score(qp.data(), s.rows.data(), c->bytes_per_vector(), n, scores.data());
-    for (int i = 0; i < n; ++i) {
-      const float* xi = &s.decoded[static_cast<size_t>(i) * dim];
-      const double expect = dot(q.data(), xi, dim);
-      const double tol = 2e-5 * std::sqrt(dot(q.data(), q.data(), dim) * dot(xi, xi, dim)) + 1e-6;
-      EXPECT_NEAR(scores[i], expect, tol) << "row " << i;
+    for (int n_q : {1, 4, 5}) {
+      SCOPED_TRACE(std::string(isa == Isa::avx2 ? "avx2" : "scalar") + ", heads " + std::to_string(n_q));
+      const auto q = key_like(n_q, dim, 99);
+      const int qs = c->prepared_floats();
+      std::vector<float> qp(static_cast<size_t>(n_q) * qs), scores(static_cast<size_t>(n_q) * n);
+      for (int h = 0; h < n_q; ++h) c->prepare_query(&q[static_cast<size_t>(h) * dim], &qp[static_cast<size_t>(h) * qs]);
+      c->score(qp.data(), n_q, s.rows.data(), c->bytes_per_vector(), n, scores.data());
+      for (int h = 0; h < n_q; ++h) {
+        const float* qh = &q[static_cast<size_t>(h) * dim];
+        for (int i = 0; i < n; ++i) {
+          const float* xi = &s.decoded[static_cast<size_t>(i) * dim];
+          const double tol = 2e-5 * std::sqrt(dot(qh, qh, dim) * dot(xi, xi, dim)) + 1e-6;
+          EXPECT_NEAR(scores[static_cast<size_t>(h) * n + i], dot(qh, xi, dim), tol) << "head " << h << " row " << i;
+        }
+      }
+      // Softmax-like weights, summed in the codec's domain, then mapped back once per head.
+      std::vector<float> w(static_cast<size_t>(n_q) * n), acc(static_cast<size_t>(n_q) * dim, 0.0f), out(dim);
+      for (size_t k = 0; k < w.size(); ++k) w[k] = 1.0f / (1 + k % 41);
+      c->accumulate(w.data(), n_q, s.rows.data(), c->bytes_per_vector(), n, acc.data());
+      for (int h = 0; h < n_q; ++h) {
+        c->finish_value(&acc[static_cast<size_t>(h) * dim], out.data());
+        std::vector<double> expect(dim, 0.0);
+        double norm = 0;
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < dim; ++j) expect[j] += w[static_cast<size_t>(h) * n + i] * s.decoded[static_cast<size_t>(i) * dim + j];
+        for (double e : expect) norm += e * e;
+        for (int j = 0; j < dim; ++j) EXPECT_NEAR(out[j], expect[j], 2e-5 * std::sqrt(norm) + 1e-6) << "head " << h << " coord " << j;
+      }
     }
-    // Softmax-like weights, summed in the codec's domain, then mapped back once.
-    std::vector<float> w(n), acc(dim, 0.0f), out(dim), expect(dim, 0.0f);
-    for (int i = 0; i < n; ++i) w[i] = 1.0f / (1 + i);
-    c->accumulate(w.data(), s.rows.data(), c->bytes_per_vector(), n, acc.data());
-    c->finish_value(acc.data(), out.data());
-    double norm = 0;
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < dim; ++j) expect[j] += w[i] * s.decoded[static_cast<size_t>(i) * dim + j];
-    for (float e : expect) norm += static_cast<double>(e) * e;
-    for (int j = 0; j < dim; ++j) EXPECT_NEAR(out[j], expect[j], 2e-5 * std::sqrt(norm) + 1e-6) << "coord " << j;
   }
 }
 
 TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
   const auto [type, dim] = GetParam();
   if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
-  const int n = 53;
+  const int n = 53, n_q = 3;
   auto ref = make_kv_codec(type, dim, 42, Isa::scalar), simd = make_kv_codec(type, dim, 42, Isa::avx2);
   ASSERT_EQ(ref->bytes_per_vector(), simd->bytes_per_vector());
   const auto x = key_like(n, dim, 3);
   const Stored s = store(*ref, x, n);
   const Stored s2 = store(*simd, x, n);
   EXPECT_EQ(s.rows, s2.rows) << "both encode to the same bytes";
-  const auto q = key_like(1, dim, 4);
-  std::vector<float> qp(ref->prepared_floats()), a(n), b(n);
-  ref->prepare_query(q.data(), qp.data());
-  ref->score(qp.data(), s.rows.data(), ref->bytes_per_vector(), n, a.data());
-  simd->score(qp.data(), s.rows.data(), ref->bytes_per_vector(), n, b.data());
-  for (int i = 0; i < n; ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * (std::fabs(a[i]) + 1) + 1e-4) << "row " << i;
-  std::vector<float> w(n), acc_a(dim, 0.5f), acc_b(dim, 0.5f);
-  for (int i = 0; i < n; ++i) w[i] = std::sin(0.3f * i);
-  ref->accumulate(w.data(), s.rows.data(), ref->bytes_per_vector(), n, acc_a.data());
-  simd->accumulate(w.data(), s.rows.data(), ref->bytes_per_vector(), n, acc_b.data());
-  for (int j = 0; j < dim; ++j) EXPECT_NEAR(acc_a[j], acc_b[j], 1e-5 * (std::fabs(acc_a[j]) + 1)) << "coord " << j;
+  const auto q = key_like(n_q, dim, 4);
+  const int qs = ref->prepared_floats();
+  std::vector<float> qp(static_cast<size_t>(n_q) * qs), a(static_cast<size_t>(n_q) * n), b(a.size());
+  for (int h = 0; h < n_q; ++h) ref->prepare_query(&q[static_cast<size_t>(h) * dim], &qp[static_cast<size_t>(h) * qs]);
+  ref->score(qp.data(), n_q, s.rows.data(), ref->bytes_per_vector(), n, a.data());
+  simd->score(qp.data(), n_q, s.rows.data(), ref->bytes_per_vector(), n, b.data());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * (std::fabs(a[i]) + 1) + 1e-4) << "score " << i;
+  std::vector<float> w(static_cast<size_t>(n_q) * n), acc_a(static_cast<size_t>(n_q) * dim, 0.5f), acc_b(acc_a);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.3f * i);
+  ref->accumulate(w.data(), n_q, s.rows.data(), ref->bytes_per_vector(), n, acc_a.data());
+  simd->accumulate(w.data(), n_q, s.rows.data(), ref->bytes_per_vector(), n, acc_b.data());
+  // Summation order differs (block shifts are added once per tile), so the bound scales with sum |w x|.
+  for (int h = 0; h < n_q; ++h)
+    for (int j = 0; j < dim; ++j) {
+      double mag = 0.5;
+      for (int i = 0; i < n; ++i)
+        mag += std::fabs(w[static_cast<size_t>(h) * n + i] * s.decoded[static_cast<size_t>(i) * dim + j]);
+      const size_t k = static_cast<size_t>(h) * dim + j;
+      EXPECT_NEAR(acc_a[k], acc_b[k], 2e-6 * mag) << "head " << h << " coord " << j;
+    }
 }
 
 TEST_P(EveryCodec, RoundTripIsCloseAndZeroStaysZero) {

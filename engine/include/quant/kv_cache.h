@@ -54,9 +54,9 @@ class KvCache {
   const uint8_t* v_data(int layer, int head) const;
 
  private:
-  void attend_head(int layer, int pos, int head, const float* q, float* out, const AttentionParams& p,
-                   float* scratch) const;
-  size_t scratch_floats(int n_positions) const;
+  void attend_group(int layer, int pos, int kv_head, const float* q, float* out, const AttentionParams& p,
+                    float* scratch) const;
+  size_t scratch_floats(const AttentionParams& p, int n_positions) const;
   KvCacheConfig cfg_;
   std::vector<std::unique_ptr<KvCodec>> k_codecs_, v_codecs_;  // [layer][kv head]
   size_t k_vec_bytes_ = 0, v_vec_bytes_ = 0;

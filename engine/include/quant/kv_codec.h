@@ -27,10 +27,12 @@ class KvCodec {
   // q_prepared holds prepared_floats() floats (the query in that domain, then any per-block extras).
   virtual int prepared_floats() const { return dim_; }
   virtual void prepare_query(const float* q, float* q_prepared) const = 0;
-  // out[i] = <q, x_i> for n stored vectors at rows + i * stride, q already prepared.
-  virtual void score(const float* q_prepared, const uint8_t* rows, size_t stride, int n, float* out) const = 0;
-  // acc += sum_i w[i] * x_i, in the prepared domain.
-  virtual void accumulate(const float* w, const uint8_t* rows, size_t stride, int n, float* acc) const = 0;
+  // Scores n stored vectors (at rows + i * stride) against n_q prepared queries, query h at
+  // q_prepared + h * prepared_floats(): out[h * n + i] = <q_h, x_i>. One pass over the rows serves all
+  // the query heads that share a KV head.
+  virtual void score(const float* q_prepared, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const = 0;
+  // acc[h * dim + j] += sum_i w[h * n + i] * x_i[j] in the prepared domain, for h < n_q.
+  virtual void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const = 0;
   // Maps an accumulator back to the model's basis.
   virtual void finish_value(const float* acc, float* out) const = 0;
 

@@ -6,147 +6,95 @@
 #include <cmath>
 
 #include "codecs.h"
-#include "simd.h"
+#include "kernels.h"
 
 namespace quant {
 
 namespace {
 
+using kv::BlockSpec;
+using kv::Header;
 using kv::load_f16;
+
+struct Uniform4bFormat {
+  static constexpr bool kShift = true, kOutliers = false;
+  std::vector<BlockSpec> blocks;
+  Header header(const uint8_t* block) const {
+    const float min = load_f16(block), step = load_f16(block + 2);
+    return {step, min + 0.5f * step};
+  }
+  float code(size_t, const uint8_t* block, int j) const { return (block[4 + j / 2] >> (4 * (j & 1))) & 15; }
+#ifdef QUANT_KV_AVX2
+  struct Groups {
+    __m256 operator()(const uint8_t* block, int g, int) const {
+      const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+      const __m256i c = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(block + 4 + 4 * g))), shifts);
+      return _mm256_cvtepi32_ps(_mm256_and_si256(c, _mm256_set1_epi32(15)));
+    }
+  };
+  Groups groups(size_t) const { return {}; }
+#endif
+};
 
 class Uniform4bCodec final : public KvCodec {
  public:
-  Uniform4bCodec(int dim, Isa isa) : KvCodec(dim), blocks_(kv_block_dims(KvType::uniform_4b, dim)), simd_(isa == Isa::avx2) {}
+  Uniform4bCodec(int dim, Isa isa) : KvCodec(dim), simd_(isa == Isa::avx2) {
+    int offset = 0;
+    size_t bytes = 0;
+    for (int len : kv_block_dims(KvType::uniform_4b, dim)) {
+      format_.blocks.push_back({offset, len, bytes});
+      offset += len;
+      bytes += 4 + len / 2;
+    }
+    bytes_ = bytes;
+  }
   KvType type() const override { return KvType::uniform_4b; }
-  size_t bytes_per_vector() const override { return blocks_.size() * 4 + dim_ / 2; }
-  int prepared_floats() const override { return dim_ + static_cast<int>(blocks_.size()); }
+  size_t bytes_per_vector() const override { return bytes_; }
+  int prepared_floats() const override { return dim_ + static_cast<int>(format_.blocks.size()); }
 
   void encode(const float* x, uint8_t* dst) const override {
-    for (int len : blocks_) {
-      const auto [lo, hi] = std::minmax_element(x, x + len);
+    for (const BlockSpec& s : format_.blocks) {
+      const float* v = x + s.offset;
+      uint8_t* out = dst + s.bytes;
+      const auto [lo, hi] = std::minmax_element(v, v + s.dim);
       const uint16_t min16 = kv::to_f16_saturated(*lo), step16 = kv::to_f16_saturated((*hi - *lo) / 16);
-      kv::store_u16(dst, min16);
-      kv::store_u16(dst + 2, step16);
+      kv::store_u16(out, min16);
+      kv::store_u16(out + 2, step16);
       // Cells from the stored (rounded) min and step, so each value lands in the cell whose centre decodes nearest.
       const float min = fp16_to_fp32(min16), step = fp16_to_fp32(step16), inv = step > 0 ? 1 / step : 0;
-      uint8_t* codes = dst + 4;
-      for (int j = 0; j < len; j += 2) {
-        const int q0 = std::clamp(static_cast<int>(std::floor((x[j] - min) * inv)), 0, 15);
-        const int q1 = std::clamp(static_cast<int>(std::floor((x[j + 1] - min) * inv)), 0, 15);
-        codes[j / 2] = static_cast<uint8_t>(q0 | q1 << 4);
+      for (int j = 0; j < s.dim; j += 2) {
+        const int q0 = std::clamp(static_cast<int>(std::floor((v[j] - min) * inv)), 0, 15);
+        const int q1 = std::clamp(static_cast<int>(std::floor((v[j + 1] - min) * inv)), 0, 15);
+        out[4 + j / 2] = static_cast<uint8_t>(q0 | q1 << 4);
       }
-      x += len;
-      dst += 4 + len / 2;
     }
   }
   void decode(const uint8_t* src, float* x) const override {
-    for (int len : blocks_) {
-      const float min = load_f16(src), step = load_f16(src + 2);
-      for (int j = 0; j < len; ++j) x[j] = min + ((src[4 + j / 2] >> (4 * (j & 1))) & 15) * step + 0.5f * step;
-      x += len;
-      src += 4 + len / 2;
+    for (size_t b = 0; b < format_.blocks.size(); ++b) {
+      const BlockSpec& s = format_.blocks[b];
+      const float min = load_f16(src + s.bytes), step = load_f16(src + s.bytes + 2);
+      for (int j = 0; j < s.dim; ++j) x[s.offset + j] = min + (format_.code(b, src + s.bytes, j) + 0.5f) * step;
     }
   }
   void prepare_query(const float* q, float* qp) const override {
     std::copy_n(q, dim_, qp);
-    int off = 0;
-    for (size_t b = 0; b < blocks_.size(); off += blocks_[b++]) {
+    for (size_t b = 0; b < format_.blocks.size(); ++b) {
       float s = 0;
-      for (int j = 0; j < blocks_[b]; ++j) s += q[off + j];
+      for (int j = 0; j < format_.blocks[b].dim; ++j) s += q[format_.blocks[b].offset + j];
       qp[dim_ + b] = s;
     }
   }
-
-  void score(const float* q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    const float* sums = q + dim_;
-#ifdef QUANT_KV_AVX2
-    if (simd_) {
-      const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), low = _mm256_set1_epi32(15);
-      for (int i = 0; i < n; ++i) {
-        const uint8_t* r = rows + i * stride;
-        const float* qb = q;
-        __m256 acc = _mm256_setzero_ps();
-        float offset = 0;
-        for (size_t b = 0; b < blocks_.size(); ++b) {
-          const int len = blocks_[b];
-          __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-          int j = 0;
-          for (; j + 16 <= len; j += 16) {
-            const __m256i c0 = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(r + 4 + j / 2))), shifts);
-            const __m256i c1 = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(r + 8 + j / 2))), shifts);
-            s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(c0, low)), _mm256_loadu_ps(qb + j), s0);
-            s1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(c1, low)), _mm256_loadu_ps(qb + j + 8), s1);
-          }
-          if (j < len) {
-            const __m256i c0 = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(r + 4 + j / 2))), shifts);
-            s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(c0, low)), _mm256_loadu_ps(qb + j), s0);
-          }
-          const float min = kv::load_f16_fast(r), step = kv::load_f16_fast(r + 2);
-          acc = _mm256_fmadd_ps(_mm256_set1_ps(step), _mm256_add_ps(s0, s1), acc);
-          offset += (min + 0.5f * step) * sums[b];
-          qb += len;
-          r += 4 + len / 2;
-        }
-        out[i] = kv::hsum(acc) + offset;
-      }
-      return;
-    }
-#endif
-    for (int i = 0; i < n; ++i) {
-      const uint8_t* r = rows + i * stride;
-      const float* qb = q;
-      float total = 0;
-      for (size_t b = 0; b < blocks_.size(); ++b) {
-        const int len = blocks_[b];
-        float s = 0;
-        for (int j = 0; j < len; ++j) s += qb[j] * ((r[4 + j / 2] >> (4 * (j & 1))) & 15);
-        const float min = load_f16(r), step = load_f16(r + 2);
-        total += step * s + (min + 0.5f * step) * sums[b];
-        qb += len;
-        r += 4 + len / 2;
-      }
-      out[i] = total;
-    }
+  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
+    kv::score_rows(format_, simd_, {q, prepared_floats(), dim_}, n_q, rows, stride, n, out);
   }
-
-  void accumulate(const float* w, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-#ifdef QUANT_KV_AVX2
-    if (simd_) {
-      const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), low = _mm256_set1_epi32(15);
-      for (int i = 0; i < n; ++i) {
-        const uint8_t* r = rows + i * stride;
-        float* ab = acc;
-        for (int len : blocks_) {
-          const float min = kv::load_f16_fast(r), step = kv::load_f16_fast(r + 2);
-          const __m256 ws = _mm256_set1_ps(w[i] * step), wm = _mm256_set1_ps(w[i] * (min + 0.5f * step));
-          for (int j = 0; j < len; j += 8) {
-            const __m256i c = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(r + 4 + j / 2))), shifts);
-            const __m256 v = _mm256_fmadd_ps(ws, _mm256_cvtepi32_ps(_mm256_and_si256(c, low)), wm);
-            _mm256_storeu_ps(ab + j, _mm256_add_ps(v, _mm256_loadu_ps(ab + j)));
-          }
-          ab += len;
-          r += 4 + len / 2;
-        }
-      }
-      return;
-    }
-#endif
-    for (int i = 0; i < n; ++i) {
-      const uint8_t* r = rows + i * stride;
-      float* ab = acc;
-      for (int len : blocks_) {
-        const float min = load_f16(r), step = load_f16(r + 2);
-        const float ws = w[i] * step, wm = w[i] * (min + 0.5f * step);
-        for (int j = 0; j < len; ++j) ab[j] += ws * ((r[4 + j / 2] >> (4 * (j & 1))) & 15) + wm;
-        ab += len;
-        r += 4 + len / 2;
-      }
-    }
+  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
+    kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
   }
   void finish_value(const float* acc, float* out) const override { std::copy_n(acc, dim_, out); }
 
  private:
-  std::vector<int> blocks_;
+  Uniform4bFormat format_;
+  size_t bytes_ = 0;
   bool simd_;
 };
 

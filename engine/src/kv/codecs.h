@@ -18,7 +18,7 @@ std::vector<int> kv_block_dims(KvType type, int dim);
 // q8_0 / q4_0 block length: 32, or the head dimension when smaller, or 16 or 8 when 32 does not divide it.
 int ggml_kv_block(KvType type, int dim);
 
-std::unique_ptr<KvCodec> make_fp32_codec(int dim);
+std::unique_ptr<KvCodec> make_fp32_codec(int dim, Isa isa);
 std::unique_ptr<KvCodec> make_fp16_codec(int dim, Isa isa);
 std::unique_ptr<KvCodec> make_q8_0_codec(int dim, Isa isa);
 std::unique_ptr<KvCodec> make_q4_0_codec(int dim, Isa isa);

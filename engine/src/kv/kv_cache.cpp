@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "quant/error.h"
+#include "softmax.h"
 
 namespace quant {
 
@@ -49,9 +50,11 @@ const uint8_t* KvCache::v_data(int layer, int head) const {
   return v_.data() + (static_cast<size_t>(layer) * cfg_.n_head_kv + head) * cfg_.capacity * v_vec_bytes_;
 }
 
-// Prepared query (its codec's size), the value accumulator (head_dim), then one weight per position.
-size_t KvCache::scratch_floats(int n_positions) const {
-  return static_cast<size_t>(k_codecs_[0]->prepared_floats()) + cfg_.head_dim + n_positions;
+// Per query head of a group: the prepared query (its codec's size), the value accumulator (head_dim) and
+// one weight per position.
+size_t KvCache::scratch_floats(const AttentionParams& p, int n_positions) const {
+  const size_t group = static_cast<size_t>(p.n_head / cfg_.n_head_kv);
+  return group * (static_cast<size_t>(k_codecs_[0]->prepared_floats()) + cfg_.head_dim + n_positions);
 }
 
 void KvCache::store(int layer, int pos, const float* k, const float* v) {
@@ -65,51 +68,49 @@ void KvCache::store(int layer, int pos, const float* k, const float* v) {
   }
 }
 
-void KvCache::attend_head(int layer, int pos, int head, const float* q, float* out, const AttentionParams& p,
-                          float* scratch) const {
+// All the query heads that share KV head `kvh`, at one position: the keys and values are read in one pass
+// for the whole group (scores and value sums are computed from the stored codes by the codecs).
+void KvCache::attend_group(int layer, int pos, int kvh, const float* q, float* out, const AttentionParams& p,
+                           float* scratch) const {
   const int hd = cfg_.head_dim;
   const int group = p.n_head / cfg_.n_head_kv;
-  const int kvh = head / group;
   const int begin = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
   const int n = pos - begin + 1;
   const KvCodec& kc = k_codec(layer, kvh);
   const KvCodec& vc = v_codec(layer, kvh);
   const size_t slot0 = (static_cast<size_t>(layer) * cfg_.n_head_kv + kvh) * cfg_.capacity + begin;
+  const int qp_size = kc.prepared_floats();
 
-  float* qp = scratch;
-  float* acc = qp + kc.prepared_floats();  // hd
-  float* att = acc + hd;                   // n
-  kc.prepare_query(q + head * hd, qp);
-  kc.score(qp, k_.data() + slot0 * k_vec_bytes_, k_vec_bytes_, n, att);
-  float mx = -INFINITY;
-  for (int i = 0; i < n; ++i) mx = std::max(mx, att[i] *= p.scale);
-  float sum = 0;
-  for (int i = 0; i < n; ++i) sum += att[i] = std::exp(att[i] - mx);
-  const float inv = 1.0f / sum;
-  for (int i = 0; i < n; ++i) att[i] *= inv;
-  std::fill_n(acc, hd, 0.0f);
-  vc.accumulate(att, v_.data() + slot0 * v_vec_bytes_, v_vec_bytes_, n, acc);
-  vc.finish_value(acc, out + head * hd);
+  float* qp = scratch;                // group x prepared query
+  float* acc = qp + group * qp_size;  // group x head_dim
+  float* att = acc + group * hd;      // group x n
+  const int head0 = kvh * group;
+  for (int g = 0; g < group; ++g) kc.prepare_query(q + (head0 + g) * hd, qp + g * qp_size);
+  kc.score(qp, group, k_.data() + slot0 * k_vec_bytes_, k_vec_bytes_, n, att);
+  for (int g = 0; g < group; ++g) kv::softmax(att + static_cast<size_t>(g) * n, n, p.scale);
+  std::fill_n(acc, group * hd, 0.0f);
+  vc.accumulate(att, group, v_.data() + slot0 * v_vec_bytes_, v_vec_bytes_, n, acc);
+  for (int g = 0; g < group; ++g) vc.finish_value(acc + g * hd, out + (head0 + g) * hd);
 }
 
 void KvCache::attend(int layer, int pos, const float* q, float* out, const AttentionParams& p) const {
   thread_local std::vector<float> scratch;
-  scratch.resize(scratch_floats(pos + 1));
-  for (int h = 0; h < p.n_head; ++h) attend_head(layer, pos, h, q, out, p, scratch.data());
+  scratch.resize(scratch_floats(p, pos + 1));
+  for (int h = 0; h < cfg_.n_head_kv; ++h) attend_group(layer, pos, h, q, out, p, scratch.data());
 }
 
 void KvCache::attend_batch(ThreadPool& pool, int layer, int pos0, int n, const float* q, float* out,
                            const AttentionParams& p) const {
   const int q_width = p.n_head * cfg_.head_dim;
-  const int tasks = n * p.n_head;
+  const int tasks = n * cfg_.n_head_kv;
   // Few positions of a small model: the hand-off would cost more than the work.
-  const bool parallel = static_cast<int64_t>(tasks) * (pos0 + n) * cfg_.head_dim >= (1 << 15);
+  const bool parallel = static_cast<int64_t>(n) * p.n_head * (pos0 + n) * cfg_.head_dim >= (1 << 15);
   auto run = [&](int task, int) {
     thread_local std::vector<float> scratch;
-    scratch.resize(scratch_floats(pos0 + n));
-    const int t = task / p.n_head, h = task % p.n_head;
-    attend_head(layer, pos0 + t, h, q + static_cast<size_t>(t) * q_width, out + static_cast<size_t>(t) * q_width, p,
-                scratch.data());
+    scratch.resize(scratch_floats(p, pos0 + n));
+    const int t = task / cfg_.n_head_kv, h = task % cfg_.n_head_kv;
+    attend_group(layer, pos0 + t, h, q + static_cast<size_t>(t) * q_width, out + static_cast<size_t>(t) * q_width, p,
+                 scratch.data());
   };
   if (parallel) {
     pool.parallel_for(tasks, run);

@@ -45,7 +45,7 @@ std::unique_ptr<KvCodec> make_kv_codec(KvType type, int dim, uint64_t seed, Isa 
   if (dim <= 0) throw InputError("KV cache: head dimension must be positive (got " + std::to_string(dim) + ")");
   if (!isa_available(isa)) throw InputError("KV cache: AVX2 kernels requested but not compiled in");
   switch (type) {
-    case KvType::fp32: return make_fp32_codec(dim);
+    case KvType::fp32: return make_fp32_codec(dim, isa);
     case KvType::fp16: return make_fp16_codec(dim, isa);
     case KvType::q8_0: return make_q8_0_codec(dim, isa);
     case KvType::q4_0: return make_q4_0_codec(dim, isa);

@@ -16,11 +16,19 @@ inline uint16_t load_u16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); 
 inline uint32_t load_u32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
 inline uint32_t load_u24(const uint8_t* p) { return p[0] | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16; }
 inline void store_u16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
-inline float load_f16(const uint8_t* p) { return fp16_to_fp32(load_u16(p)); }
 // fp16 of x, saturated to the largest finite half so a huge value never becomes infinity.
 inline uint16_t to_f16_saturated(float x) {
   constexpr float kMax = 65504.0f;
   return fp32_to_fp16(x > kMax ? kMax : (x < -kMax ? -kMax : x));
+}
+
+// An fp16 in memory as a float (F16C when compiled in; both conversions are exact).
+inline float load_f16(const uint8_t* p) {
+#ifdef QUANT_KV_AVX2
+  return _cvtsh_ss(load_u16(p));
+#else
+  return fp16_to_fp32(load_u16(p));
+#endif
 }
 
 #ifdef QUANT_KV_AVX2
@@ -31,7 +39,6 @@ inline float hsum(__m256 v) {
   lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
   return _mm_cvtss_f32(lo);
 }
-inline float load_f16_fast(const uint8_t* p) { return _cvtsh_ss(load_u16(p)); }
 #endif
 
 }  // namespace quant::kv

@@ -14,26 +14,22 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels.h"
+
 namespace quant::kv {
 
-struct TurboBlock {
-  int offset = 0;      // first coordinate of the block in the head vector
-  int dim = 0;         // coordinates in the block (a multiple of 8)
-  size_t bytes = 0;    // where the block starts in the stored vector
-  int n_outliers = 0;  // coordinates kept exactly (turbo_kv_4bo)
-  float value[32] = {};  // value of each code on the unit sphere (2^bits used)
-
-  size_t codes_bytes(int bits) const { return static_cast<size_t>(dim) / 8 * bits; }
-  size_t size(int bits) const { return 2 + codes_bytes(bits) + 3 * static_cast<size_t>(n_outliers); }
+// Per block: the value of each code on the unit sphere and the outlier count.
+struct TurboTable {
+  float value[32] = {};  // 2^bits used
+  int n_outliers = 0;
 };
 
-struct TurboLayout {
-  int bits = 4;
-  std::vector<TurboBlock> blocks;
-  size_t bytes_per_vector = 0;
-};
+inline size_t turbo_codes_bytes(int dim, int bits) { return static_cast<size_t>(dim) / 8 * bits; }
+inline size_t turbo_block_bytes(int dim, int bits, int n_outliers) {
+  return 2 + turbo_codes_bytes(dim, bits) + 3 * static_cast<size_t>(n_outliers);
+}
 
-// Code of coordinate j (within a block) and its inverse.
+// Code of coordinate j (within a block's codes) and its inverse.
 inline int turbo_get_code(const uint8_t* codes, int j, int bits) {
   const uint8_t* g = codes + (j / 8) * bits;
   const int k = j % 8;
@@ -62,12 +58,81 @@ inline void turbo_set_code(uint8_t* codes, int j, int bits, int code) {
   }
 }
 
-// out[i] = <q, x_i> for n stored vectors, q in the rotated domain (all blocks concatenated).
-void turbo_score_ref(const TurboLayout& l, const float* q, const uint8_t* rows, size_t stride, int n, float* out);
-// acc += sum_i w[i] * x_i in the rotated domain.
-void turbo_accumulate_ref(const TurboLayout& l, const float* w, const uint8_t* rows, size_t stride, int n, float* acc);
-// AVX2 versions (only linked in AVX2 builds; see isa_available).
-void turbo_score_avx2(const TurboLayout& l, const float* q, const uint8_t* rows, size_t stride, int n, float* out);
-void turbo_accumulate_avx2(const TurboLayout& l, const float* w, const uint8_t* rows, size_t stride, int n, float* acc);
+#ifdef QUANT_KV_AVX2
+// Values of the 8 codes of group g, as 8 floats. vpermps indexes with the low 3 bits of each lane, so a
+// lane only needs its code shifted down; the sign bit is moved to bit 31 separately and xor-ed in.
+template <int kBits>
+struct TurboGroups;
+
+template <>
+struct TurboGroups<3> {
+  __m256 table;  // all 8 code values
+  explicit TurboGroups(const TurboTable& t) : table(_mm256_loadu_ps(t.value)) {}
+  __m256 operator()(const uint8_t* block, int g, int n_groups) const {
+    const uint8_t* codes = block + 2;
+    // 4-byte loads, except for the last group, whose fourth byte may lie beyond the vector.
+    const uint32_t w = g + 1 < n_groups ? load_u32(codes + 3 * g) : load_u24(codes + 3 * g);
+    const __m256i down = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    return _mm256_permutevar8x32_ps(table, _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(w)), down));
+  }
+};
+
+template <>
+struct TurboGroups<4> {
+  __m256 magnitude;  // values of codes 0..7 (the positive levels)
+  explicit TurboGroups(const TurboTable& t) : magnitude(_mm256_loadu_ps(t.value)) {}
+  __m256 operator()(const uint8_t* block, int g, int) const {
+    const __m256i down = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i sign_up = _mm256_setr_epi32(28, 24, 20, 16, 12, 8, 4, 0);
+    const __m256i w = _mm256_set1_epi32(static_cast<int>(load_u32(block + 2 + 4 * g)));
+    const __m256 mag = _mm256_permutevar8x32_ps(magnitude, _mm256_srlv_epi32(w, down));
+    const __m256i sign = _mm256_and_si256(_mm256_sllv_epi32(w, sign_up), _mm256_set1_epi32(INT32_MIN));
+    return _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
+  }
+};
+
+template <>
+struct TurboGroups<5> {
+  __m256 low_half, high_half;  // positive levels 0..7 and 8..15
+  explicit TurboGroups(const TurboTable& t) : low_half(_mm256_loadu_ps(t.value)), high_half(_mm256_loadu_ps(t.value + 8)) {}
+  __m256 operator()(const uint8_t* block, int g, int) const {
+    const __m256i down = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i bit3_up = _mm256_setr_epi32(28, 24, 20, 16, 12, 8, 4, 0);
+    const __m256i sign_up = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
+    const uint8_t* p = block + 2 + 5 * g;
+    const __m256i w = _mm256_set1_epi32(static_cast<int>(load_u32(p)));
+    const __m256i idx = _mm256_srlv_epi32(w, down);
+    const __m256 mag = _mm256_blendv_ps(_mm256_permutevar8x32_ps(low_half, idx), _mm256_permutevar8x32_ps(high_half, idx),
+                                        _mm256_castsi256_ps(_mm256_sllv_epi32(w, bit3_up)));
+    const __m256i sign = _mm256_and_si256(_mm256_sllv_epi32(_mm256_set1_epi32(p[4]), sign_up), _mm256_set1_epi32(INT32_MIN));
+    return _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
+  }
+};
+#endif
+
+// The kernels' view of a TurboQuant row (see kernels.h): scale = the block's norm, c_j = value(code_j),
+// plus the outliers' residuals.
+template <int kBits, bool kWithOutliers>
+struct TurboFormat {
+  static constexpr bool kShift = false, kOutliers = kWithOutliers;
+  std::vector<BlockSpec> blocks;
+  std::vector<TurboTable> tables;  // per block
+
+  Header header(const uint8_t* block) const { return {load_f16(block), 0}; }
+  float code(size_t b, const uint8_t* block, int j) const { return tables[b].value[turbo_get_code(block + 2, j, kBits)]; }
+  // Outliers: n index bytes, then n fp16 residuals, after the codes. Fills idx/value, returns n.
+  int outliers(const uint8_t* block, size_t b, int* idx, float* value) const {
+    const int n = tables[b].n_outliers;
+    const uint8_t* p = block + 2 + turbo_codes_bytes(blocks[b].dim, kBits);
+    for (int o = 0; o < n; ++o) {
+      idx[o] = p[o];
+      value[o] = load_f16(p + n + 2 * o);
+    }
+    return n;
+  }
+#ifdef QUANT_KV_AVX2
+  TurboGroups<kBits> groups(size_t b) const { return TurboGroups<kBits>(tables[b]); }
+#endif
+};
 
 }  // namespace quant::kv

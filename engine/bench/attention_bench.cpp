@@ -1,0 +1,69 @@
+// Decode-time attention per KV type: one new token attends to `ctx` cached positions, 32 query heads over
+// 8 KV heads (GQA 4:1, Llama-3 style), K and V of the same type, one thread. Time per token per layer.
+// The cache holds enough layers (cycled through) that fp32's working set is >= 128 MiB, so data comes
+// from DRAM as in a real many-layer model instead of staying in the last-level cache. Run e.g.
+//   build/engine/bench/engine_bench --benchmark_filter=BM_Attention --benchmark_repetitions=3
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "quant/kv_cache.h"
+
+namespace quant {
+namespace {
+
+constexpr int kHeadsKv = 8, kHeads = 32;
+
+void BM_Attention(benchmark::State& state) {
+  const auto type = static_cast<KvType>(state.range(0));
+  const int head_dim = static_cast<int>(state.range(1)), ctx = static_cast<int>(state.range(2));
+  const size_t fp32_layer_bytes = size_t{2} * kHeadsKv * ctx * head_dim * sizeof(float);
+  KvCacheConfig cfg;
+  cfg.k_type = cfg.v_type = type;
+  cfg.n_layer = static_cast<int>(std::max<size_t>(1, (size_t{128} << 20) / fp32_layer_bytes));
+  cfg.n_head_kv = kHeadsKv;
+  cfg.head_dim = head_dim;
+  cfg.capacity = ctx;
+  KvCache cache(cfg);
+
+  std::mt19937 rng(1);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> k(kHeadsKv * head_dim), v(k.size());
+  for (int p = 0; p < ctx; ++p)
+    for (int l = 0; l < cfg.n_layer; ++l) {
+      for (auto& x : k) x = g(rng);
+      for (auto& x : v) x = g(rng);
+      cache.store(l, p, k.data(), v.data());
+    }
+  std::vector<float> q(kHeads * head_dim), out(q.size());
+  for (auto& x : q) x = g(rng);
+  AttentionParams ap;
+  ap.n_head = kHeads;
+  ap.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+
+  int layer = 0;
+  for (auto _ : state) {
+    cache.attend(layer, ctx - 1, q.data(), out.data(), ap);
+    benchmark::DoNotOptimize(out.data());
+    layer = (layer + 1) % cfg.n_layer;
+  }
+  const double layer_bytes = static_cast<double>(cache.k_bytes_per_token() + cache.v_bytes_per_token()) / cfg.n_layer * ctx;
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * layer_bytes));
+  state.counters["kv_bytes_per_token"] = static_cast<double>(cache.k_bytes_per_token()) / cfg.n_layer;
+  state.counters["layers"] = cfg.n_layer;
+  state.SetLabel(std::string(kv_type_name(type)));
+}
+
+void Args(benchmark::internal::Benchmark* b) {
+  for (int dim : {64, 128})
+    for (int ctx : {1024, 4096, 16384})
+      for (KvType t : all_kv_types()) b->Args({static_cast<int>(t), dim, ctx});
+}
+
+// CPU time (the default): on a shared machine wall time also counts other processes.
+BENCHMARK(BM_Attention)->Apply(Args)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace quant

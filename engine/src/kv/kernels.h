@@ -1,0 +1,262 @@
+#pragma once
+// The attention kernels every KV type shares. A stored vector is a row of blocks; in block b each element
+// decodes as x_j = scale * c_j + shift, where (scale, shift) come from the block's header and c_j from its
+// codes. A type describes only that, as a "format" F:
+//   std::vector<BlockSpec> blocks;                           // where each block sits
+//   Header header(const uint8_t* block) const;               // {scale, shift}
+//   float code(size_t b, const uint8_t* block, int j) const; // c_j of block b (scalar kernels)
+//   Groups groups(size_t b) const;                           // AVX2 kernels: an object whose
+//       __m256 operator()(const uint8_t* block, int g, int n_groups) const gives c_{8g..8g+7}
+//   static constexpr bool kShift;     // shift != 0: scores use the query's block sums (after the query)
+//   static constexpr bool kOutliers;  // extra exact coordinates, added on top of scale * c_j + shift:
+//   int outliers(const uint8_t* block, size_t b, int* idx, float* value) const;  (at most kMaxOutliers)
+// Scores are sum_blocks scale * <q_b, c_b> (+ shift * sum(q_b)); values are summed in the same way. Codes
+// are never turned into a stored vector. Up to 4 query heads share one pass over the rows, so each group
+// of codes is decoded once per KV head rather than once per query head.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "simd.h"
+
+namespace quant::kv {
+
+struct BlockSpec {
+  int offset = 0;    // first coordinate of the block
+  int dim = 0;       // coordinates in the block
+  size_t bytes = 0;  // where the block starts in the stored row
+};
+
+struct Header {
+  float scale = 1, shift = 0;
+};
+
+constexpr int kMaxOutliers = 8;
+
+// Queries are `q_stride` floats apart (the codec's prepared size); the block sums of a query, when the
+// format has a shift, follow its `dim` coordinates.
+struct QueryBatch {
+  const float* q;
+  int q_stride;
+  int dim;
+};
+
+template <class F>
+void score_scalar(const F& f, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
+  for (int i = 0; i < n; ++i) {
+    const uint8_t* row = rows + i * stride;
+    for (int h = 0; h < n_q; ++h) {
+      const float* q = qb.q + static_cast<size_t>(h) * qb.q_stride;
+      float total = 0;
+      for (size_t b = 0; b < f.blocks.size(); ++b) {
+        const BlockSpec& s = f.blocks[b];
+        const uint8_t* block = row + s.bytes;
+        const Header hd = f.header(block);
+        float dot = 0;
+        for (int j = 0; j < s.dim; ++j) dot += q[s.offset + j] * f.code(b, block, j);
+        total += hd.scale * dot;
+        if constexpr (F::kShift) total += hd.shift * q[qb.dim + b];
+        if constexpr (F::kOutliers) {
+          int idx[kMaxOutliers];
+          float value[kMaxOutliers];
+          for (int o = 0, m = f.outliers(block, b, idx, value); o < m; ++o) total += q[s.offset + idx[o]] * value[o];
+        }
+      }
+      out[static_cast<size_t>(h) * n + i] = total;
+    }
+  }
+}
+
+template <class F>
+void accumulate_scalar(const F& f, const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc,
+                       int dim) {
+  for (int i = 0; i < n; ++i) {
+    const uint8_t* row = rows + i * stride;
+    for (size_t b = 0; b < f.blocks.size(); ++b) {
+      const BlockSpec& s = f.blocks[b];
+      const uint8_t* block = row + s.bytes;
+      const Header hd = f.header(block);
+      for (int h = 0; h < n_q; ++h) {
+        const float wi = w[static_cast<size_t>(h) * n + i];
+        float* a = acc + static_cast<size_t>(h) * dim + s.offset;
+        for (int j = 0; j < s.dim; ++j) a[j] += wi * (hd.scale * f.code(b, block, j) + hd.shift);
+        if constexpr (F::kOutliers) {
+          int idx[kMaxOutliers];
+          float value[kMaxOutliers];
+          for (int o = 0, m = f.outliers(block, b, idx, value); o < m; ++o) a[idx[o]] += wi * value[o];
+        }
+      }
+    }
+  }
+}
+
+#ifdef QUANT_KV_AVX2
+template <class F, int H>
+void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, int n, float* out) {
+  const float* q[H];
+  for (int h = 0; h < H; ++h) q[h] = qb.q + static_cast<size_t>(h) * qb.q_stride;
+  for (int i = 0; i < n; ++i) {
+    const uint8_t* row = rows + i * stride;
+    __m256 acc[H];
+    float extra[H];
+    for (int h = 0; h < H; ++h) { acc[h] = _mm256_setzero_ps(); extra[h] = 0; }
+    for (size_t b = 0; b < f.blocks.size(); ++b) {
+      const BlockSpec& s = f.blocks[b];
+      const uint8_t* block = row + s.bytes;
+      const int n_groups = s.dim / 8;
+      const auto group = f.groups(b);
+      // Two partial sums per head keep independent FMA chains in flight when few heads share the pass.
+      __m256 even[H], odd[H];
+      for (int h = 0; h < H; ++h) even[h] = odd[h] = _mm256_setzero_ps();
+      int g = 0;
+      for (; g + 2 <= n_groups; g += 2) {
+        const __m256 c0 = group(block, g, n_groups), c1 = group(block, g + 1, n_groups);
+        for (int h = 0; h < H; ++h) {
+          even[h] = _mm256_fmadd_ps(c0, _mm256_loadu_ps(q[h] + s.offset + 8 * g), even[h]);
+          odd[h] = _mm256_fmadd_ps(c1, _mm256_loadu_ps(q[h] + s.offset + 8 * g + 8), odd[h]);
+        }
+      }
+      if (g < n_groups) {
+        const __m256 c0 = group(block, g, n_groups);
+        for (int h = 0; h < H; ++h) even[h] = _mm256_fmadd_ps(c0, _mm256_loadu_ps(q[h] + s.offset + 8 * g), even[h]);
+      }
+      const Header hd = f.header(block);
+      const __m256 scale = _mm256_set1_ps(hd.scale);
+      for (int h = 0; h < H; ++h) {
+        acc[h] = _mm256_fmadd_ps(scale, _mm256_add_ps(even[h], odd[h]), acc[h]);
+        if constexpr (F::kShift) extra[h] += hd.shift * q[h][qb.dim + b];
+      }
+      if constexpr (F::kOutliers) {
+        int idx[kMaxOutliers];
+        float value[kMaxOutliers];
+        for (int o = 0, m = f.outliers(block, b, idx, value); o < m; ++o)
+          for (int h = 0; h < H; ++h) extra[h] += q[h][s.offset + idx[o]] * value[o];
+      }
+    }
+    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = hsum(acc[h]) + extra[h];
+  }
+}
+
+// Values: keys are taken a tile at a time; for each group of 8 coordinates the H accumulators stay in
+// registers while the tile's codes stream past, so nothing is stored per key. A block's shift contributes
+// the same amount to each of its coordinates and is added once per tile.
+template <class F, int H>
+void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t stride, int n, float* acc, int dim) {
+  constexpr int kTile = 64;
+  constexpr int kGroups = H >= 3 ? 2 : 4;  // groups per pass: enough independent FMA chains either way
+  alignas(32) float ws[H][kTile];
+  for (int t0 = 0; t0 < n; t0 += kTile) {
+    const int m = std::min(kTile, n - t0);
+    const uint8_t* tile = rows + t0 * stride;
+    for (size_t b = 0; b < f.blocks.size(); ++b) {
+      const BlockSpec& s = f.blocks[b];
+      float shift_sum[H] = {};
+      for (int k = 0; k < m; ++k) {
+        const Header hd = f.header(tile + k * stride + s.bytes);
+        for (int h = 0; h < H; ++h) {
+          const float wk = w[static_cast<size_t>(h) * n + t0 + k];
+          ws[h][k] = wk * hd.scale;
+          if constexpr (F::kShift) shift_sum[h] += wk * hd.shift;
+        }
+      }
+      const int n_groups = s.dim / 8;
+      const auto group = f.groups(b);
+      const uint8_t* first = tile + s.bytes;
+      int g = 0;
+      auto pass = [&](auto width) {
+        constexpr int G = decltype(width)::value;
+        __m256 a[H][G];
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < G; ++j) a[h][j] = _mm256_loadu_ps(acc + static_cast<size_t>(h) * dim + s.offset + 8 * (g + j));
+        for (int k = 0; k < m; ++k) {
+          const uint8_t* block = first + k * stride;
+          __m256 c[G];
+          for (int j = 0; j < G; ++j) c[j] = group(block, g + j, n_groups);
+          for (int h = 0; h < H; ++h) {
+            const __m256 wk = _mm256_broadcast_ss(&ws[h][k]);
+            for (int j = 0; j < G; ++j) a[h][j] = _mm256_fmadd_ps(wk, c[j], a[h][j]);
+          }
+        }
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < G; ++j) _mm256_storeu_ps(acc + static_cast<size_t>(h) * dim + s.offset + 8 * (g + j), a[h][j]);
+        g += G;
+      };
+      while (g + kGroups <= n_groups) pass(std::integral_constant<int, kGroups>{});
+      while (g < n_groups) pass(std::integral_constant<int, 1>{});
+      for (int h = 0; h < H; ++h) {
+        float* a = acc + static_cast<size_t>(h) * dim + s.offset;
+        if constexpr (F::kShift) {
+          const __m256 sh = _mm256_set1_ps(shift_sum[h]);
+          for (int j = 0; j < s.dim; j += 8) _mm256_storeu_ps(a + j, _mm256_add_ps(_mm256_loadu_ps(a + j), sh));
+        }
+      }
+      if constexpr (F::kOutliers)
+        for (int k = 0; k < m; ++k) {
+          int idx[kMaxOutliers];
+          float value[kMaxOutliers];
+          const int n_out = f.outliers(first + k * stride, b, idx, value);
+          for (int h = 0; h < H; ++h) {
+            float* a = acc + static_cast<size_t>(h) * dim + s.offset;
+            const float wk = w[static_cast<size_t>(h) * n + t0 + k];
+            for (int o = 0; o < n_out; ++o) a[idx[o]] += wk * value[o];
+          }
+        }
+    }
+  }
+}
+
+template <class F>
+void score_avx2(const F& f, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
+  for (int h0 = 0; h0 < n_q; h0 += 4) {
+    QueryBatch part = qb;
+    part.q = qb.q + static_cast<size_t>(h0) * qb.q_stride;
+    float* o = out + static_cast<size_t>(h0) * n;
+    switch (std::min(4, n_q - h0)) {
+      case 4: score_heads<F, 4>(f, part, rows, stride, n, o); break;
+      case 3: score_heads<F, 3>(f, part, rows, stride, n, o); break;
+      case 2: score_heads<F, 2>(f, part, rows, stride, n, o); break;
+      default: score_heads<F, 1>(f, part, rows, stride, n, o);
+    }
+  }
+}
+
+template <class F>
+void accumulate_avx2(const F& f, const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc, int dim) {
+  for (int h0 = 0; h0 < n_q; h0 += 4) {
+    const float* wp = w + static_cast<size_t>(h0) * n;
+    float* a = acc + static_cast<size_t>(h0) * dim;
+    switch (std::min(4, n_q - h0)) {
+      case 4: accumulate_heads<F, 4>(f, wp, rows, stride, n, a, dim); break;
+      case 3: accumulate_heads<F, 3>(f, wp, rows, stride, n, a, dim); break;
+      case 2: accumulate_heads<F, 2>(f, wp, rows, stride, n, a, dim); break;
+      default: accumulate_heads<F, 1>(f, wp, rows, stride, n, a, dim);
+    }
+  }
+}
+#endif
+
+// Picks the kernel: AVX2 when asked for and every block is a whole number of 8-element groups.
+template <class F>
+void score_rows(const F& f, bool simd, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
+#ifdef QUANT_KV_AVX2
+  if (simd) return score_avx2(f, qb, n_q, rows, stride, n, out);
+#endif
+  score_scalar(f, qb, n_q, rows, stride, n, out);
+}
+
+template <class F>
+void accumulate_rows(const F& f, bool simd, const float* w, int n_q, const uint8_t* rows, size_t stride, int n,
+                     float* acc, int dim) {
+#ifdef QUANT_KV_AVX2
+  if (simd) return accumulate_avx2(f, w, n_q, rows, stride, n, acc, dim);
+#endif
+  accumulate_scalar(f, w, n_q, rows, stride, n, acc, dim);
+}
+
+inline bool groups_of_8(const std::vector<BlockSpec>& blocks) {
+  return std::all_of(blocks.begin(), blocks.end(), [](const BlockSpec& s) { return s.dim % 8 == 0; });
+}
+
+}  // namespace quant::kv
