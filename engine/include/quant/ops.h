@@ -8,8 +8,6 @@ void rmsnorm(const float* x, const float* w, float* y, int n, float eps);
 // Rotates pairs of the first n_rot dims of each of n_heads heads: pair i by angle pos * freqs[i].
 // Normal (GPT-J) style pairs adjacent dims (2i, 2i+1); NeoX style pairs (i, i + n_rot/2).
 void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, const float* freqs, bool neox);
-// x[i] = exp(scale*x[i] - max) / sum_j exp(scale*x[j] - max), the max taken over scale*x (n >= 1).
-void softmax_scaled(float* x, int n, float scale);
 // a[i] = silu(a[i]) * b[i]
 void silu_mul(float* a, const float* b, int n);
 // a[i] = gelu(a[i]) * b[i], GELU in its tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))

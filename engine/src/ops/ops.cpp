@@ -14,7 +14,8 @@ namespace quant {
 namespace {
 // e^x for 8 lanes: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two parts so n ln2 is exact), e^r by
 // its Taylor series to r^6 (relative error below 2e-7), 2^n put into the exponent field. Inputs below
-// -87.3 give 0 (the result would be denormal), above 88.7 are clamped.
+// -87.3 give 0 (the result would be denormal), above 88.7 are clamped. (Attention's softmax has its
+// own copy in kv/softmax.cpp.)
 inline __m256 exp8(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.3f), hi = _mm256_set1_ps(88.7f);
   const __m256 tiny = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
@@ -32,56 +33,8 @@ inline __m256 exp8(__m256 x) {
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
 }
-inline float hmax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-inline float hadd(__m256 v) {
-  __m128 m = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_add_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_add_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
 }  // namespace
 #endif
-
-void softmax_scaled(float* x, int n, float scale) {
-  int i = 0;
-  float mx = -INFINITY;
-#ifdef QUANT_OPS_AVX2
-  const __m256 vs = _mm256_set1_ps(scale);
-  __m256 vm = _mm256_set1_ps(-INFINITY);
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
-    _mm256_storeu_ps(x + i, v);
-    vm = _mm256_max_ps(vm, v);
-  }
-  mx = hmax(vm);
-#endif
-  for (; i < n; ++i) mx = std::max(mx, x[i] *= scale);
-  float sum = 0;
-  i = 0;
-#ifdef QUANT_OPS_AVX2
-  const __m256 vmx = _mm256_set1_ps(mx);
-  __m256 vsum = _mm256_setzero_ps();
-  for (; i + 8 <= n; i += 8) {
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx));
-    _mm256_storeu_ps(x + i, e);
-    vsum = _mm256_add_ps(vsum, e);
-  }
-  sum = hadd(vsum);
-#endif
-  for (; i < n; ++i) sum += x[i] = std::exp(x[i] - mx);
-  const float inv = 1.0f / sum;
-  i = 0;
-#ifdef QUANT_OPS_AVX2
-  const __m256 vinv = _mm256_set1_ps(inv);
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vinv));
-#endif
-  for (; i < n; ++i) x[i] *= inv;
-}
 
 void rmsnorm(const float* x, const float* w, float* y, int n, float eps) {
   double ss = 0;
