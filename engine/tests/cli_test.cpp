@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include "quant/backend_factory.h"
 #include "quant/synthetic_model.h"
 #include "test_support.h"
 
@@ -106,7 +107,7 @@ TEST(Cli, BenchJsonKeepsEveryRepetition) {
   EXPECT_EQ(j["bench"]["tg"]["tok_s"].size(), 3u);
   EXPECT_EQ(j["kv"]["k_type"], "fp32");
   EXPECT_EQ(j["kv"]["v_type"], "fp16");
-  EXPECT_EQ(j["backend"]["used"], "cpu");
+  EXPECT_EQ(j["backend"]["used"], default_backend_name());  // vulkan in an ENGINE_VULKAN build
   EXPECT_EQ(j["config"]["threads"], 1);
   // fp32 K (4 bytes) + fp16 V (2 bytes) per element: 2 layers x 2 heads x 16 dims.
   EXPECT_EQ(j["kv"]["k_bytes_per_token"], 2 * 2 * 16 * 4);

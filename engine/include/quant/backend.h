@@ -9,9 +9,24 @@
 
 namespace quant {
 
+class KvCache;
+class Model;
+
 struct BackendStats {
   uint64_t submits = 0;     // command submissions to a device (0 on CPU)
   uint64_t dispatches = 0;  // kernel launches / matmul calls
+};
+
+// One forward batch, as a session hands it to a backend that runs whole batches on its own device.
+struct ForwardBatch {
+  const Model& model;
+  KvCache& cache;
+  ThreadPool& pool;      // for the parts that stay on the host
+  const int* tokens;     // n token ids, at positions pos0 .. pos0 + n - 1
+  int n;
+  int pos0;
+  float* logits;         // null, or n_vocab floats for each of the n tokens (all_logits) / for the last one
+  bool all_logits;
 };
 
 class Backend {
@@ -22,6 +37,12 @@ class Backend {
   virtual std::string driver() const = 0;
   // y[t][r] = dot(W.row(r), x[t]) for t < n_tok.
   virtual void matmul(const Tensor& W, const float* x, int n_tok, float* y) = 0;
+  // A backend that keeps activations on its device runs the whole batch itself and returns true.
+  // false (the default) leaves it to the session's pass (model/forward.cpp), which calls matmul().
+  virtual bool forward(const ForwardBatch& batch) { return false; }
+  // What runs on the backend's device: "none" (cpu), "matmuls" (the weight matmuls), "layers" (every
+  // layer step except RoPE and attention over the KV cache, which stay on the host).
+  virtual std::string offload() const { return "none"; }
   const BackendStats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
 

@@ -19,6 +19,7 @@ struct BenchResult {
   std::vector<double> pp_tok_s, tg_tok_s;  // one figure per repetition
   std::vector<double> pp_seconds, tg_seconds;
   int max_tokens_in_cache = 0;             // cache fill reached during tg (depth + n_gen)
+  BackendStats pp_stats, tg_stats;         // backend work during the measured repetitions (warm-up excluded)
 };
 
 BenchResult run_bench(Session& s, const BenchOptions& opts);

@@ -31,6 +31,7 @@ class Session {
   int n_ctx() const { return n_ctx_; }
   const KvCache& cache() const { return *cache_; }
   const Model& model() const { return model_; }
+  const Backend& backend() const { return backend_; }
 
  private:
   void forward_batch(const int* tokens, int n, float* logits, bool all_logits);

@@ -10,6 +10,11 @@ namespace {
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+void add_since(BackendStats& sum, const BackendStats& before, const BackendStats& now) {
+  sum.submits += now.submits - before.submits;
+  sum.dispatches += now.dispatches - before.dispatches;
+}
 }  // namespace
 
 BenchResult run_bench(Session& s, const BenchOptions& o) {
@@ -36,18 +41,28 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
   for (int rep = -1; rep < o.reps; ++rep) {  // rep -1 is the warm-up
     if (o.n_prompt > 0) {
       s.truncate(o.depth);
+      const BackendStats before = s.backend().stats();
       double t0 = now_seconds();
       s.eval(prompt.data(), o.n_prompt, logits.data(), false);
       double dt = now_seconds() - t0;
-      if (rep >= 0) { r.pp_seconds.push_back(dt); r.pp_tok_s.push_back(o.n_prompt / dt); }
+      if (rep >= 0) {
+        r.pp_seconds.push_back(dt);
+        r.pp_tok_s.push_back(o.n_prompt / dt);
+        add_since(r.pp_stats, before, s.backend().stats());
+      }
     }
     if (o.n_gen > 0) {
       s.truncate(o.depth);
+      const BackendStats before = s.backend().stats();
       double t0 = now_seconds();
       for (int i = 0; i < o.n_gen; ++i) s.eval(&gen[i], 1, logits.data(), false);
       double dt = now_seconds() - t0;
       r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
-      if (rep >= 0) { r.tg_seconds.push_back(dt); r.tg_tok_s.push_back(o.n_gen / dt); }
+      if (rep >= 0) {
+        r.tg_seconds.push_back(dt);
+        r.tg_tok_s.push_back(o.n_gen / dt);
+        add_since(r.tg_stats, before, s.backend().stats());
+      }
     }
   }
   return r;

@@ -92,6 +92,10 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
   const size_t nE = static_cast<size_t>(n) * E;
   const int pos0 = n_past_;
   const bool neox = fe.rope_style == RopeStyle::neox;
+  if (backend_.forward({model_, *cache_, pool_, tokens, n, pos0, logits, all_logits})) {  // device-resident pass
+    n_past_ += n;
+    return;
+  }
 
   // x = embed(tokens) * embd_scale
   for (int t = 0; t < n; ++t) dequantize_row(w.token_embd, tokens[t], &x_[static_cast<size_t>(t) * E]);

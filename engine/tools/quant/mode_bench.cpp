@@ -26,9 +26,7 @@ int run_bench(const Options& o) {
   bo.reps = o.reps;
   bo.depth = o.depth;
   bo.seed = o.seed == 0 ? 1 : o.seed;
-  ctx.backend->reset_stats();
   BenchResult r = run_bench(*session, bo);
-  const BackendStats st = ctx.backend->stats();
 
   FILE* out = o.json ? stderr : stdout;
   std::fprintf(out, "| model | threads | K | V | backend | test | tok/s |\n|---|---|---|---|---|---|---|\n");
@@ -48,9 +46,15 @@ int run_bench(const Options& o) {
     add_model(j, o, *ctx.model);
     add_backend(j, ctx.backend_requested, *ctx.backend);
     add_kv(j, *session);
-    const double evals = static_cast<double>((bo.reps + 1) * (o.n_predict + (o.n_prompt > 0 ? 1 : 0)) + (o.depth > 0));
-    j["backend"]["submits_per_token"] = evals > 0 ? st.submits / evals : 0.0;
-    j["backend"]["dispatches_per_token"] = evals > 0 ? st.dispatches / evals : 0.0;
+    // Per token of the measured repetitions: tg decodes one token per forward call; pp runs a whole batch.
+    const double pp_tokens = static_cast<double>(bo.reps) * o.n_prompt, tg_tokens = static_cast<double>(bo.reps) * o.n_predict;
+    auto per = [](uint64_t count, double tokens) { return tokens > 0 ? count / tokens : 0.0; };
+    const bool tg = tg_tokens > 0;
+    j["backend"]["submits_per_token"] = tg ? per(r.tg_stats.submits, tg_tokens) : per(r.pp_stats.submits, pp_tokens);
+    j["backend"]["dispatches_per_token"] =
+        tg ? per(r.tg_stats.dispatches, tg_tokens) : per(r.pp_stats.dispatches, pp_tokens);
+    j["backend"]["pp_submits_per_token"] = per(r.pp_stats.submits, pp_tokens);
+    j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
     j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
                   {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
                   {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},

@@ -87,7 +87,8 @@ void add_model(json& j, const Options& o, const Model& m) {
 }
 
 void add_backend(json& j, const std::string& requested, const Backend& b) {
-  j["backend"] = {{"requested", requested}, {"used", b.name()}, {"device", b.device_name()}, {"driver", b.driver()}};
+  j["backend"] = {{"requested", requested}, {"used", b.name()}, {"device", b.device_name()}, {"driver", b.driver()},
+                  {"offload", b.offload()}};
 }
 
 void add_kv(json& j, const Session& s) {

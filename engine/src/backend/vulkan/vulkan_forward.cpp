@@ -1,0 +1,135 @@
+// The Vulkan backend's forward pass: the math of model/forward.cpp (read that file first; the family
+// flags are the same), with the residual stream and every activation resident on the device. Per layer,
+// one command buffer carries the device work from the previous layer's attention output up to this
+// layer's Q/K/V projections:
+//   [device]  o = a Wo ; x += o, or x += rmsnorm(o) * post_attn_norm                 (previous layer)
+//             h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
+//             x += f, or x += rmsnorm(f) * post_ffn_norm
+//             h = rmsnorm(x) * attn_norm ; q, k, v = h Wq, h Wk, h Wv                    (this layer)
+//   [host]    q, k, v += biases ; per-head q/k norms ; rope(q, k) ; cache <- k, v ;
+//             a = softmax(attn_scale * q.K) V over the layer's window
+// The host part reads and writes the mapped device buffers in place, so every KV cache type works
+// unchanged. Submits per forward batch: n_layer (one before each attention) + 1 (output), or n_layer
+// when no logits are wanted. A family difference added to forward.cpp must be added here too (the
+// parity tests over ../shared/reference/archs catch a pass that falls behind).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "quant/kv_cache.h"
+#include "quant/ops.h"
+#include "vulkan_backend.h"
+
+namespace quant::vk {
+
+namespace {
+
+const float* f32(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
+
+void add_bias(float* x, const Tensor& bias, int rows, int width) {
+  const float* b = f32(bias);
+  for (int t = 0; t < rows; ++t)
+    for (int i = 0; i < width; ++i) x[static_cast<size_t>(t) * width + i] += b[i];
+}
+
+}  // namespace
+
+void VulkanBackend::run_layers(const ForwardBatch& b) {
+  const ModelConfig& c = b.model.config();
+  const FamilyFeatures& fe = c.features;
+  const Weights& w = b.model.weights();
+  const int n = b.n, hd = c.head_dim;
+  const uint32_t E = c.n_embd, qw = c.n_head * hd, kvw = c.n_head_kv * hd;
+  const uint32_t Ep = padded(E), Fp = padded(c.n_ff);  // device-only rows are padded (see vk_kernels.h)
+  const bool neox = fe.rope_style == RopeStyle::neox;
+  const bool gelu = fe.ffn_act == Activation::gelu_tanh;
+  Activations& a = activations(c, n);
+  const View x{&a.x, 0, Ep}, xb{&a.xb, 0, Ep}, hb{&a.hb, 0, Ep}, q{&a.q, 0, qw}, k{&a.k, 0, kvw},
+      v{&a.v, 0, kvw}, att{&a.att, 0, qw}, gate{&a.gate, 0, Fp}, up{&a.up, 0, Fp};
+  uint64_t dispatches = 0;
+  // y += o, through a norm first when the family has post-norms (o is then computed into hb).
+  auto add_output = [&](const Tensor& W, View in, const Tensor& post_norm) {
+    if (!fe.post_norms) {
+      dispatches += kernels_.matmul(weight(W), in, n, x, true);
+      return;
+    }
+    dispatches += kernels_.matmul(weight(W), in, n, hb, false);
+    dev_.barrier();
+    dispatches += kernels_.rmsnorm(hb, vector(post_norm), E, c.rms_eps, n, x, true);
+  };
+
+  // x = embed(tokens) * embd_scale, written straight into the device buffer
+  for (int t = 0; t < n; ++t) {
+    float* row = a.x.floats() + size_t(t) * Ep;
+    dequantize_row(w.token_embd, b.tokens[t], row);
+    if (c.embd_scale != 1.0f)
+      for (uint32_t i = 0; i < E; ++i) row[i] *= c.embd_scale;
+  }
+
+  for (int l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = w.layers[l];
+    const LayerConfig& lc = c.layers[l];
+    // [device] h = rmsnorm(x) * attn_norm ; q, k, v = h Wq, h Wk, h Wv
+    dispatches += kernels_.rmsnorm(x, vector(L.attn_norm), E, c.rms_eps, n, xb, false);
+    dev_.barrier();
+    dispatches += kernels_.matmul(weight(L.wq), xb, n, q, false);
+    dispatches += kernels_.matmul(weight(L.wk), xb, n, k, false);
+    dispatches += kernels_.matmul(weight(L.wv), xb, n, v, false);
+    submit();
+
+    // [host] biases, q/k norms, rope, cache store, attention: as in forward.cpp
+    float* qh = a.q.floats();
+    float* kh = a.k.floats();
+    float* vh = a.v.floats();
+    if (fe.qkv_bias) {
+      add_bias(qh, L.bq, n, qw);
+      add_bias(kh, L.bk, n, kvw);
+      add_bias(vh, L.bv, n, kvw);
+    }
+    if (fe.qk_norm) {
+      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&qh[i * hd], f32(L.q_norm), &qh[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&kh[i * hd], f32(L.k_norm), &kh[i * hd], hd, c.rms_eps);
+    }
+    for (int t = 0; t < n; ++t) {
+      rope(qh + size_t(t) * qw, c.n_head, hd, c.rope_dim, b.pos0 + t, lc.rope_freqs.data(), neox);
+      rope(kh + size_t(t) * kvw, c.n_head_kv, hd, c.rope_dim, b.pos0 + t, lc.rope_freqs.data(), neox);
+      b.cache.store(l, b.pos0 + t, kh + size_t(t) * kvw, vh + size_t(t) * kvw);
+    }
+    AttentionParams ap;
+    ap.n_head = c.n_head;
+    ap.scale = c.attn_scale;
+    ap.window = lc.window;
+    b.cache.attend_batch(b.pool, l, b.pos0, n, qh, a.att.floats(), ap);
+    if (l == c.n_layer - 1 && !b.logits) break;  // nothing reads x after the last layer's attention
+
+    // [device] x += a Wo ; h = rmsnorm(x) * ffn_norm ; x += (act(h Wgate) * (h Wup)) Wdown
+    add_output(L.wo, att, L.post_attn_norm);
+    dev_.barrier();
+    dispatches += kernels_.rmsnorm(x, vector(L.ffn_norm), E, c.rms_eps, n, xb, false);
+    dev_.barrier();
+    dispatches += kernels_.matmul(weight(L.ffn_gate), xb, n, gate, false);
+    dispatches += kernels_.matmul(weight(L.ffn_up), xb, n, up, false);
+    dev_.barrier();
+    dispatches += kernels_.gated_act(a.gate, a.up, uint32_t(n) * Fp, gelu);
+    dev_.barrier();
+    add_output(L.ffn_down, gate, L.post_ffn_norm);
+    dev_.barrier();
+  }
+
+  // logits = (rmsnorm(x) * output_norm) Wout, for the last row or every row (in slices that fit the buffer)
+  if (b.logits) {
+    const uint32_t V = c.n_vocab;
+    for (int first = b.all_logits ? 0 : n - 1; first < n; first += a.logit_rows) {
+      const int rows = std::min(a.logit_rows, n - first);
+      dispatches += kernels_.rmsnorm({&a.x, first * Ep, Ep}, vector(w.output_norm), E, c.rms_eps, rows, xb, false);
+      dev_.barrier();
+      dispatches += kernels_.matmul(weight(w.output), xb, rows, {&a.logits, 0, V}, false);
+      submit();
+      const int out_row = b.all_logits ? first : 0;
+      std::memcpy(b.logits + size_t(out_row) * V, a.logits.mapped, size_t(rows) * V * sizeof(float));
+    }
+  }
+  stats_.dispatches += dispatches;
+}
+
+}  // namespace quant::vk

@@ -1,0 +1,66 @@
+#pragma once
+// Reading hand-written JSON (suites, variants, results) with errors that name the file and the JSON path
+// of the bad field, e.g. "suites/pr.json: $.metrics.speed.depths[1]: expected an integer >= 0, got "x"".
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quant::harness {
+
+class JsonNode {
+ public:
+  JsonNode(const nlohmann::json& value, std::string file, std::string path = "$")
+      : value_(&value), file_(std::move(file)), path_(std::move(path)) {}
+
+  const nlohmann::json& raw() const { return *value_; }
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return file_; }
+
+  // Throws InputError("<file>: <path>: <problem>").
+  [[noreturn]] void fail(const std::string& problem) const;
+
+  // Object access. `at` requires the field; `opt` returns nothing when it is absent.
+  bool has(const std::string& key) const;
+  JsonNode at(const std::string& key) const;
+  std::optional<JsonNode> opt(const std::string& key) const;
+  // Rejects fields outside `allowed` (a typo must not be ignored silently).
+  void only(std::initializer_list<const char*> allowed) const;
+  std::vector<std::string> keys() const;
+
+  // Array access.
+  std::vector<JsonNode> items() const;
+
+  std::string str() const;                       // non-empty string
+  std::string str_or_empty() const;              // any string
+  int64_t integer(int64_t lo, int64_t hi) const; // integer within [lo, hi]
+  double number(double lo, double hi) const;     // finite number within [lo, hi]
+  bool boolean() const;
+  std::vector<std::string> strings() const;      // array of non-empty strings
+
+  bool is_string() const { return value_->is_string(); }
+  bool is_object() const { return value_->is_object(); }
+  bool is_array() const { return value_->is_array(); }
+
+  // A short rendering of the value for error messages.
+  std::string shown() const;
+
+ private:
+  const nlohmann::json* value_;
+  std::string file_, path_;
+};
+
+// Parses a JSON file; a missing file or invalid JSON is an InputError naming the file (and byte offset).
+nlohmann::json read_json_file(const std::string& path);
+
+// Writes through a temporary file and a rename, so a failure never leaves a partial file.
+void write_text_file(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);  // InputError when unreadable
+
+// Checks "schema" and "schema_version" of a document this program writes or reads.
+void check_schema(const JsonNode& doc, const std::string& schema, int64_t max_version);
+
+}  // namespace quant::harness

@@ -1,0 +1,42 @@
+#pragma once
+// One repetition of a cell: the `quant --json` command line, and turning its exit status and JSON into
+// a run record. Every check that makes a figure trustworthy happens here: the backend that actually ran,
+// the KV types the cache was built with, the threads, the build options, the model and text hashes.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/cells.h"
+#include "harness/inputs.h"
+#include "harness/process.h"
+#include "harness/variants.h"
+
+namespace quant::harness {
+
+struct RunRecord {
+  std::string cell;
+  int index = 0;          // 0 .. cell.runs()-1; the first cell.warmup are warm-up runs
+  bool warmup = false;
+  std::string status;     // "ok", "error", "timeout"
+  int exit_code = 0;
+  std::string error;      // one line: why the run does not count
+  std::string stderr_tail;
+  double wall_s = 0;
+  std::string date;       // UTC start time
+  nlohmann::json sample;  // measured values (ok runs)
+  nlohmann::json engine;  // quant's build/system/backend/kv/model/config sections (ok runs)
+  bool ok() const { return status == "ok"; }
+};
+
+nlohmann::json to_json(const RunRecord& r, bool with_engine);
+RunRecord run_record_from_json(const nlohmann::json& j);
+
+std::vector<std::string> quant_command(const Cell& cell, const Variant& variant, const std::string& binary,
+                                       const Inputs& inputs);
+
+RunRecord interpret_run(const Cell& cell, int index, const Variant& variant, const Inputs& inputs,
+                        const ProcessResult& p, const std::string& date);
+
+std::string utc_now();
+
+}  // namespace quant::harness

@@ -1,0 +1,56 @@
+#pragma once
+// Suites: which models, texts, KV types, variants and metrics a sweep measures, and how often.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/variants.h"
+
+namespace quant::harness {
+
+struct KvPair {
+  std::string k, v;
+  bool operator==(const KvPair&) const = default;
+};
+
+struct SuiteFile {
+  std::string name;  // short label used in cell ids and tables
+  std::string file;  // file name looked up on the search path (or an absolute path)
+};
+
+// Perplexity (and, with kld, KL divergence and top-1 agreement against the fp32 cache).
+struct PplSpec {
+  std::vector<int> ctx;
+  int chunks = 0;     // 0 = every full chunk of the text
+  bool kld = true;
+  int reps = 1;       // the result is deterministic; more reps check that it is
+};
+
+// Prompt processing (pp) and generation (tg) speed at one or more cache depths.
+struct SpeedSpec {
+  int n_prompt = 0, n_gen = 0;
+  std::vector<int> depths;
+  int inner_reps = 1;  // `quant --bench -r`: timed repetitions inside one process
+  int reps = 1;        // processes per cell (interleaved round-robin across cells)
+  int warmup = 0;      // extra processes per cell, run first and left out of the statistics
+};
+
+struct Suite {
+  std::string file, sha256;
+  std::string name, description;
+  std::vector<std::string> variants;
+  std::vector<SuiteFile> models, texts;
+  std::vector<KvPair> kv;
+  int threads = 1;
+  double timeout_s = 300;
+  bool synthetic_fallback = true;  // no suite model found at all -> measure a generated model
+  std::optional<PplSpec> ppl;
+  std::optional<SpeedSpec> speed;
+};
+
+// `name_or_path`: a path to a .json file, or a suite name looked up as <root>/suites/<name>.json.
+std::string suite_path(const std::string& root, const std::string& name_or_path);
+// Validates everything, including variant names against `variants` and KV type names against the engine's.
+Suite load_suite(const std::string& path, const VariantSet& variants);
+
+}  // namespace quant::harness

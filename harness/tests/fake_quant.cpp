@@ -1,0 +1,172 @@
+// fake_quant: prints `quant --json`-shaped output for the harness tests, with speeds, noise, failures
+// and delays chosen through the environment. It parses the flags the harness passes and nothing else.
+//   FAKE_QUANT_TG / FAKE_QUANT_PP   base tok/s for fp32 (default 1000 / 5000)
+//   FAKE_QUANT_NOISE                relative standard deviation of each timing (default 0.02)
+//   FAKE_QUANT_SLOWDOWN             divide every speed by this factor (default 1)
+//   FAKE_QUANT_SEED                 seed for the noise (default: a fresh random seed per process)
+//   FAKE_QUANT_FAIL_KV              comma-separated KV types that fail like an unimplemented type
+//   FAKE_QUANT_BACKEND_USED         report this backend instead of the requested one
+//   FAKE_QUANT_SLEEP_S              sleep this long before answering (timeout tests)
+//   FAKE_QUANT_LOG                  append "<k>,<v> <mode> <depth|ctx>" per invocation
+//   FAKE_QUANT_COMMIT               build.git_commit (default "fake0000")
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quant/sha256.h"
+
+using nlohmann::json;
+
+namespace {
+
+std::string env(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+double bits_of(const std::string& t) {
+  static const std::map<std::string, double> bits = {
+      {"fp32", 32}, {"fp16", 16}, {"q8_0", 8.5}, {"q4_0", 4.5}, {"uniform_4b", 4.25}, {"turbo_kv_3b", 3.5},
+      {"turbo_kv_4b", 4.5}, {"turbo_kv_5b", 5.5}, {"turbo_kv_4bo", 4.75}};
+  auto it = bits.find(t);
+  return it == bits.end() ? -1 : it->second;
+}
+
+// Cheaper types are a little slower in this fake (decode work), fp32 is the reference.
+double speed_factor(const std::string& k, const std::string& v) {
+  return 1.0 / (1.0 + 0.01 * (32 - bits_of(k)) + 0.005 * (32 - bits_of(v)));
+}
+
+double quality_penalty(const std::string& k, const std::string& v) {
+  return 0.002 * (32 - bits_of(k)) + 0.001 * (32 - bits_of(v));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  std::string model, text, k = "turbo_kv_4b", v = "fp16", backend = "cpu";
+  int ctx = 512, chunks = 0, n_prompt = 0, n_gen = 0, reps = 1, depth = 0, threads = 1;
+  bool kld = false, bench = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto next = [&] { return i + 1 < a.size() ? a[++i] : std::string(); };
+    if (a[i] == "--ppl") text = next();
+    else if (a[i] == "-c") ctx = std::stoi(next());
+    else if (a[i] == "--chunks") chunks = std::stoi(next());
+    else if (a[i] == "--kld") kld = true;
+    else if (a[i] == "--bench") bench = true;
+    else if (a[i] == "-p") n_prompt = std::stoi(next());
+    else if (a[i] == "-n") n_gen = std::stoi(next());
+    else if (a[i] == "-r") reps = std::stoi(next());
+    else if (a[i] == "--depth") depth = std::stoi(next());
+    else if (a[i] == "-k") k = next();
+    else if (a[i] == "-v") v = next();
+    else if (a[i] == "-t") threads = std::stoi(next());
+    else if (a[i] == "--backend") backend = next();
+    else if (a[i] == "--json") {
+    } else if (model.empty()) model = a[i];
+    else {
+      std::fprintf(stderr, "quant: error: unexpected argument %s\n", a[i].c_str());
+      return 2;
+    }
+  }
+  if (const std::string log = env("FAKE_QUANT_LOG", ""); !log.empty())
+    std::ofstream(log, std::ios::app) << k << "," << v << " " << (bench ? "bench" : "ppl") << " "
+                                      << (bench ? depth : ctx) << " " << backend << "\n";
+  if (const double s = std::atof(env("FAKE_QUANT_SLEEP_S", "0").c_str()); s > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(s));
+  std::fprintf(stderr, "fake_quant: loading %s\n", model.c_str());
+  std::string fail = ",";
+  fail += env("FAKE_QUANT_FAIL_KV", "");
+  fail += ",";
+  for (const auto& t : {k, v})
+    if (fail.find(std::string(",").append(t).append(",")) != std::string::npos) {
+      std::fprintf(stderr, "quant: error: KV cache type %s is not implemented in this build\n", t.c_str());
+      return 1;
+    }
+  if (bits_of(k) < 0 || bits_of(v) < 0) {
+    std::fprintf(stderr, "quant: error: -k: unknown KV cache type\n");
+    return 2;
+  }
+  std::string model_sha;
+  try {
+    model_sha = quant::sha256_file(model);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "quant: error: %s\n", e.what());
+    return 1;
+  }
+
+  const int n_layer = 5, n_head_kv = 4, head_dim = 8;
+  const double elems = n_layer * n_head_kv * head_dim;
+  const double kb = elems * bits_of(k) / 8, vb = elems * bits_of(v) / 8;
+  json j;
+  j["schema"] = "quant.run";
+  j["schema_version"] = 1;
+  j["mode"] = bench ? "bench" : "perplexity";
+  j["date"] = "2026-01-01T00:00:00Z";
+  j["build"] = {{"git_commit", env("FAKE_QUANT_COMMIT", "fake0000")}, {"git_dirty", false}, {"compiler", "GNU 12.2.0"},
+                {"cxx_flags", "-O3 -DNDEBUG"}, {"build_type", "Release"},
+                {"cmake_options", {{"ENGINE_VULKAN", backend == "vulkan" ? "ON" : "OFF"}, {"QUANT_NATIVE", "ON"}}},
+                {"simd", "avx2"}};
+  j["system"] = {{"cpu_model", "Fake CPU"}, {"n_cores", 2}, {"os", "Linux"}};
+  j["config"] = {{"threads", threads}, {"batch", 512}, {"seed", 0}, {"k_type", k}, {"v_type", v}, {"n_ctx", ctx}};
+  j["model"] = {{"path", model}, {"sha256", model_sha}, {"name", "fake"}, {"synthetic", false}, {"arch", "llama"},
+                {"n_params", 292800}, {"n_layer", n_layer}, {"n_head", 8}, {"n_head_kv", n_head_kv},
+                {"head_dim", head_dim}, {"n_embd", 64}, {"n_vocab", 512}};
+  j["backend"] = {{"requested", backend}, {"used", env("FAKE_QUANT_BACKEND_USED", backend)}, {"device", "fake"},
+                  {"driver", "none"}};
+  j["kv"] = {{"k_type", k}, {"v_type", v}, {"k_bytes_per_token", kb}, {"v_bytes_per_token", vb},
+             {"k_bits_per_element", bits_of(k)}, {"v_bits_per_element", bits_of(v)},
+             {"compression", {{"k_vs_fp16", elems * 2 / kb}, {"k_vs_fp32", elems * 4 / kb},
+                              {"kv_vs_fp16", elems * 4 / (kb + vb)}, {"kv_vs_fp32", elems * 8 / (kb + vb)}}}};
+  if (bench) {
+    const std::string seed_text = env("FAKE_QUANT_SEED", "");
+    std::mt19937_64 rng(seed_text.empty() ? std::random_device{}() : std::stoull(seed_text));
+    std::normal_distribution<double> noise(1.0, std::atof(env("FAKE_QUANT_NOISE", "0.02").c_str()));
+    const double slow = std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str());
+    const double f = speed_factor(k, v) / (1.0 + depth / 4096.0) / slow;
+    auto series = [&](double base, int n) {
+      json x = json::array();
+      for (int i = 0; i < (n > 0 ? reps : 0); ++i) x.push_back(std::max(1.0, base * f * noise(rng)));
+      return x;
+    };
+    const json pp = series(std::atof(env("FAKE_QUANT_PP", "5000").c_str()), n_prompt);
+    const json tg = series(std::atof(env("FAKE_QUANT_TG", "1000").c_str()), n_gen);
+    j["bench"] = {{"n_prompt", n_prompt}, {"n_gen", n_gen}, {"depth", depth}, {"reps", reps}, {"warmup_reps", 1},
+                  {"seed", 1}, {"max_tokens_in_cache", depth + std::max(n_prompt, n_gen)},
+                  {"pp", {{"tok_s", pp}, {"seconds", json::array()}, {"mean_tok_s", 0}}},
+                  {"tg", {{"tok_s", tg}, {"seconds", json::array()}, {"mean_tok_s", 0}}}};
+  } else {
+    std::ifstream f(text, std::ios::binary);
+    if (!f) {
+      std::fprintf(stderr, "quant: error: --ppl %s: cannot open file\n", text.c_str());
+      return 1;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const double base = 6.0, ppl = base * (1 + quality_penalty(k, v));
+    const int n_chunks = chunks ? chunks : 10;
+    j["perplexity"] = {{"text_path", text}, {"text_sha256", quant::sha256_hex(ss.str())}, {"ctx", ctx},
+                       {"n_tokens", n_chunks * ctx}, {"n_chunks", n_chunks}, {"n_scored", n_chunks * (ctx / 2 - 1)},
+                       {"ppl", ppl}, {"ppl_uncertainty", 0.12}, {"nll_mean", std::log(ppl)},
+                       {"max_tokens_in_cache", ctx}};
+    if (kld)
+      j["kld"] = {{"base_k_type", "fp32"}, {"base_v_type", "fp32"}, {"mean_kld", quality_penalty(k, v) / 10},
+                  {"kld_uncertainty", quality_penalty(k, v) / 100}, {"top1_agreement", 1 - quality_penalty(k, v)},
+                  {"ppl_base", base}, {"ppl_delta", ppl - base}, {"ppl_delta_uncertainty", (ppl - base) / 10},
+                  {"ppl_ratio", ppl / base}, {"ppl_ratio_uncertainty", 0.0001}};
+  }
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}

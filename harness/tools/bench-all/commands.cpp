@@ -1,0 +1,265 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <sstream>
+#include <filesystem>
+#include <thread>
+
+#include "harness/analysis.h"
+#include "harness/json_check.h"
+#include "harness/outputs.h"
+#include "harness/paths.h"
+#include "harness/release_notes.h"
+#include "harness/report.h"
+#include "harness/runner.h"
+#include "harness/suite.h"
+#include "harness/variant_build.h"
+#include "quant/error.h"
+
+namespace quant::harness::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string variants_file(const std::string& root, const std::string& given) {
+  return given.empty() ? (fs::path(root) / "harness" / "variants.json").string() : given;
+}
+
+int jobs_or_cores(int jobs) {
+  return jobs > 0 ? jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// A path as the user would type it from here: relative when below the current folder.
+std::string shown_path(const std::string& path) {
+  const std::string r = fs::absolute(path).lexically_proximate(fs::current_path()).string();
+  return r.rfind("..", 0) == 0 ? fs::absolute(path).lexically_normal().string() : r;
+}
+
+std::string new_out_dir(const std::string& root, const std::string& suite_name) {
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&t));
+  const fs::path base = fs::path(root) / "reports" / (suite_name + "-" + stamp);
+  fs::path p = base;
+  for (int i = 2; fs::exists(p); ++i) p = base.string() + "-" + std::to_string(i);
+  return p.string();
+}
+
+std::string summary_line(const Results& r) {
+  std::map<std::string, int> n;
+  for (const auto& c : r.cells) ++n[c.status];
+  return std::to_string(r.cells.size()) + " cells: " + std::to_string(n["ok"]) + " ok, " + std::to_string(n["error"]) +
+         " failed, " + std::to_string(n["missing"]) + " missing, " + std::to_string(n["unsupported"]) + " unsupported" +
+         (n["incomplete"] ? ", " + std::to_string(n["incomplete"]) + " incomplete" : "");
+}
+
+// Writes the outputs; returns the sweep's exit code (or 1 when the plots failed).
+int finish_outputs(const std::string& root, const Results& r, const std::string& dir, bool plots) {
+  const Analysis a = analyze(r);
+  write_outputs(r, a, dir);
+  bool plots_ok = true;
+  if (plots) plots_ok = write_plots(root, dir, stderr);
+  std::printf("bench-all: %s\nbench-all: report: %s\n", summary_line(r).c_str(),
+              shown_path((fs::path(dir) / "report.md").string()).c_str());
+  const int code = sweep_exit_code(r);
+  return code == 0 && !plots_ok ? 1 : code;
+}
+
+std::string command_line_of(const RunArgs& a) {
+  std::string s = "bench-all run --suite " + a.suite;
+  if (!a.shard.empty()) s += " --shard " + a.shard;
+  for (const auto& b : a.binaries) s += " --binary " + b;
+  if (!a.resume.empty()) s += " --resume " + a.resume;
+  return s;
+}
+
+}  // namespace
+
+int cmd_run(const Common& c, const RunArgs& a) {
+  SweepOptions o;
+  o.root = project_root(c.root);
+  o.variants_file = variants_file(o.root, a.variants);
+  o.jobs = jobs_or_cores(a.jobs);
+  o.max_runs = a.max_runs;
+  o.tty = isatty(fileno(stderr));
+  o.command = command_line_of(a);
+  for (const auto& b : a.binaries) {
+    const size_t eq = b.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == b.size())
+      throw InputError("--binary: '" + b + "' is not NAME=PATH", 2);
+    o.binaries[b.substr(0, eq)] = b.substr(eq + 1);
+  }
+  if (!a.resume.empty()) {
+    if (!a.shard.empty() || !a.binaries.empty() || !a.out.empty())
+      throw InputError("--resume takes the suite, shard, binaries and folder from the journal; drop the other options", 2);
+    o.resume = true;
+    o.out_dir = a.resume;
+  } else {
+    o.suite_file = suite_path(o.root, a.suite);
+    if (!a.shard.empty()) o.shard = parse_shard(a.shard);
+    // Validate before creating any folder.
+    const Suite s = load_suite(o.suite_file, load_variants(o.variants_file));
+    o.out_dir = a.out.empty() ? new_out_dir(o.root, s.name) : a.out;
+    if (fs::exists(fs::path(o.out_dir) / "journal.jsonl"))
+      throw InputError(o.out_dir + ": holds a sweep already (continue it with --resume " + o.out_dir + ")");
+  }
+  std::fprintf(stderr, "bench-all: sweep folder %s\n", o.out_dir.c_str());
+  SweepOutcome out = run_sweep(o, stderr);
+  const int code = finish_outputs(o.root, out.results, o.out_dir, !a.no_plots);
+  if (out.interrupted) {
+    std::printf("bench-all: stopped after %d runs; continue with: bench-all run --resume %s\n", a.max_runs,
+                o.out_dir.c_str());
+    return 1;
+  }
+  return code;
+}
+
+int cmd_build(const Common& c, const BuildArgs& a) {
+  const std::string root = project_root(c.root);
+  const VariantSet set = load_variants(variants_file(root, a.variants));
+  std::vector<const Variant*> todo;
+  for (const auto& n : a.names) {
+    const Variant* v = set.find(n);
+    if (!v) throw InputError("build: unknown variant '" + n + "' (not in " + set.file + ")", 2);
+    todo.push_back(v);
+  }
+  if (todo.empty())
+    for (const auto& v : set.variants) todo.push_back(&v);
+  int failed = 0;
+  for (const Variant* v : todo) {
+    std::ostringstream log;
+    const VariantBuild b = build_variant(*v, root, jobs_or_cores(a.jobs), log);
+    std::fputs(log.str().c_str(), stderr);
+    std::printf("%s: %s\n", v->name.c_str(), b.built ? ("built " + b.binary).c_str() : ("NOT BUILT: " + b.reason).c_str());
+    if (b.built) {
+      std::printf("  compiler: %s\n  flags: %s\n", b.compiler.c_str(), b.cxx_flags.c_str());
+      for (const auto& [k, val] : b.cache) std::printf("  %s=%s\n", k.c_str(), val.c_str());
+    }
+    failed += !b.built;
+  }
+  return failed ? 1 : 0;
+}
+
+int cmd_report(const Common& c, const ReportArgs& a) {
+  const std::string root = project_root(c.root);
+  const Results r = load_results(a.results);
+  const std::string dir = a.out.empty() ? fs::path(a.results).parent_path().string() : a.out;
+  if (a.check) {
+    const Analysis an = analyze(r);
+    const std::string fresh = render_report(r, an);
+    const std::string path = (fs::path(dir) / "report.md").string();
+    const std::string stored = read_text(path);
+    if (stored != fresh) {
+      size_t line = 1;
+      for (size_t i = 0; i < std::min(stored.size(), fresh.size()) && stored[i] == fresh[i]; ++i) line += stored[i] == '\n';
+      std::fprintf(stderr, "bench-all: error: %s differs from a regeneration from %s (first difference on line %zu)\n",
+                   path.c_str(), a.results.c_str(), line);
+      return 1;
+    }
+    const nlohmann::json stored_analysis = read_json_file(a.results).at("analysis");
+    if (stored_analysis != to_json(an)) {
+      std::fprintf(stderr, "bench-all: error: %s: $.analysis differs from statistics recomputed from its samples\n",
+                   a.results.c_str());
+      return 1;
+    }
+    std::printf("bench-all: %s matches a regeneration from %s\n", path.c_str(), a.results.c_str());
+    return 0;
+  }
+  const Analysis an = analyze(r);
+  write_outputs(r, an, dir);
+  const bool plots_ok = a.no_plots || write_plots(root, dir, stderr);
+  std::printf("bench-all: %s\nbench-all: report: %s\n", summary_line(r).c_str(),
+              shown_path((fs::path(dir) / "report.md").string()).c_str());
+  return plots_ok ? 0 : 1;
+}
+
+int cmd_merge(const Common& c, const MergeArgs& a) {
+  const std::string root = project_root(c.root);
+  std::vector<Results> shards;
+  for (const auto& f : a.inputs) shards.push_back(load_results(f));
+  const Results m = merge_results(shards, a.inputs);
+  return finish_outputs(root, m, a.out, !a.no_plots);
+}
+
+int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
+  const std::string root = project_root(c.root);
+  const std::string dir = (fs::path(root) / "reports" / "releases").string();
+  if (a.version.empty() || a.version.find_first_of("/ \\") != std::string::npos || a.version[0] == '.')
+    throw InputError("--version: '" + a.version + "' is not a version name", 2);
+  std::string results_path = a.results;
+  if (results_path.empty()) {
+    // The newest release-suite sweep under reports/.
+    fs::file_time_type newest{};
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(root) / "reports", ec)) {
+      const fs::path p = e.path() / "results.json";
+      if (e.path().filename().string().rfind("release-", 0) != 0 || !fs::exists(p)) continue;
+      if (results_path.empty() || fs::last_write_time(p) > newest) {
+        newest = fs::last_write_time(p);
+        results_path = p.string();
+      }
+    }
+    if (results_path.empty())
+      throw InputError("release-notes: no reports/release-*/results.json; run `bench-all run --suite release` first "
+                       "or pass --results");
+  }
+  const Results now = load_results(results_path);
+  if (now.suite_name != "release")
+    throw InputError(results_path + ": results of suite '" + now.suite_name + "', release notes need the release suite");
+  const std::string md = (fs::path(dir) / (a.version + ".md")).string();
+  const std::string stored = (fs::path(dir) / (a.version + ".results.json")).string();
+  if (!a.force && (fs::exists(md) || fs::exists(stored)))
+    throw InputError(md + ": release " + a.version + " exists already (use --force to regenerate it)");
+  std::optional<PreviousRelease> prev;
+  const std::optional<std::string> pv = a.previous.empty() ? previous_version(dir, a.version) : a.previous;
+  if (pv) {
+    const std::string p = (fs::path(dir) / (*pv + ".results.json")).string();
+    if (!fs::exists(p)) throw InputError("--previous " + *pv + ": " + p + " does not exist");
+    prev = PreviousRelease{*pv, load_results(p)};
+  }
+  const Analysis an = analyze(now);
+  write_text_file(stored, results_to_json(now, to_json(an)).dump(1) + "\n");
+  write_text_file(md, render_release_notes(a.version, now, an, prev, ""));
+  std::printf("bench-all: wrote %s (and %s)%s\n", md.c_str(), stored.c_str(),
+              prev ? (", compared with " + prev->version).c_str() : ", no earlier release to compare with");
+  return 0;
+}
+
+int cmd_plan(const Common& c, const PlanArgs& a) {
+  SweepOptions o;
+  o.root = project_root(c.root);
+  o.variants_file = variants_file(o.root, a.variants);
+  o.suite_file = suite_path(o.root, a.suite);
+  if (!a.shard.empty()) o.shard = parse_shard(a.shard);
+  for (const auto& cell : planned_cells(o, stderr)) std::printf("%s\n", cell.id.c_str());
+  return 0;
+}
+
+int cmd_validate(const Common& c, const ValidateArgs& a) {
+  const std::string root = project_root(c.root);
+  const VariantSet set = load_variants(variants_file(root, a.variants));
+  std::vector<std::string> files;
+  for (const auto& s : a.suites) files.push_back(suite_path(root, s));
+  if (files.empty()) {
+    const fs::path dir = fs::path(root) / "suites";
+    if (!fs::is_directory(dir)) throw InputError(dir.string() + ": no suites folder");
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".json") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+  }
+  for (const auto& f : files) {
+    const Suite s = load_suite(f, set);
+    std::printf("%s: ok (suite %s: %zu variants, %zu models, %zu KV pairs)\n", f.c_str(), s.name.c_str(),
+                s.variants.size(), s.models.size(), s.kv.size());
+  }
+  std::printf("%s: ok (%zu variants, default %s)\n", set.file.c_str(), set.variants.size(),
+              set.default_variant().name.c_str());
+  return 0;
+}
+
+}  // namespace quant::harness::cli
