@@ -63,6 +63,12 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
               off[4 * h + i] = i == 0 ? -a.offset * s : 0;
               ds[4 * h + i] = d * static_cast<float>(s) / 4;
             }
+            if (static_cast<size_t>(p / 4) * 8 < a.ld_g) {  // block 2p+h of a full group of 8
+              const size_t lane = t * a.ld_g + (p / 4) * 8 + 4 * h + p % 4;
+              a.gd[lane] = d;
+              a.goff[lane] = -a.offset * s;
+              a.gds[lane] = d * static_cast<float>(s);
+            }
           }
         }
         break;

@@ -79,6 +79,7 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
       a.ld_qs = pairs * 64;
       a.ld_d = pairs * 8;
       a.ld_pair = pairs * 8;
+      a.ld_g = static_cast<size_t>(K / kQK / 8) * 8;
       break;
     }
   }
@@ -89,6 +90,12 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     st.ioff.resize(T * a.ld_pair + 8);
     st.dsum.resize(T * a.ld_pair + 8);
     st.bsums.resize(T * a.ld_bsums + 16);
+    st.gd.resize(T * a.ld_g + 8);
+    st.gds.resize(T * a.ld_g + 8);
+    st.goff.resize(T * a.ld_g + 8);
+    a.gd = st.gd.data();
+    a.gds = st.gds.data();
+    a.goff = st.goff.data();
     a.qs = st.qs.data();
     a.d = st.d.data();
     a.ioff = st.ioff.data();
@@ -159,6 +166,9 @@ void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const f
       part.ioff += t0 * a.ld_pair;
       part.dsum += t0 * a.ld_pair;
       part.bsums += t0 * a.ld_bsums;
+      part.gd += t0 * a.ld_g;
+      part.gds += t0 * a.ld_g;
+      part.goff += t0 * a.ld_g;
       ks.quantize(x + static_cast<size_t>(t0) * K, static_cast<size_t>(K), part);
     };
     if (groups > 1) pool.parallel_for(groups, quantise);
