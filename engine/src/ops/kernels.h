@@ -44,6 +44,11 @@ struct QActs {
   int32_t* goff = nullptr;
   float* gds = nullptr;
   size_t ld_g = 0;           // elements per row in gd, goff and gds
+  // q8_pair, per block in natural order: scale, -off*s and d*s.
+  float* bd = nullptr;
+  int32_t* boff = nullptr;
+  float* bds = nullptr;
+  size_t ld_b = 0;
   int16_t* bsums = nullptr;  // q8_256: K/16 sums per row
   size_t ld_bsums = 0;
   int offset = 0;            // q8_pair: the weight kind's zero point (8 for Q4_0, 16 for Q5_0, else 0)
@@ -59,6 +64,9 @@ struct KernelSet {
   const char* name;
   GemmFn gemm[static_cast<int>(WeightKind::count)];
   QuantizeFn quantize;
+  // Batch kernels that repack tiles of weight rows once and reuse them for every token (null where a set
+  // has none); bit-identical to gemm, so the choice never changes a result.
+  GemmFn prefill[static_cast<int>(WeightKind::count)];
 };
 
 // The set for an instruction set, or nullptr when this binary was built without it.

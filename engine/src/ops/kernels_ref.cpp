@@ -69,6 +69,12 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
               a.goff[lane] = -a.offset * s;
               a.gds[lane] = d * static_cast<float>(s);
             }
+            if (2 * p + h < nb) {
+              const size_t bi = t * a.ld_b + 2 * p + h;
+              a.bd[bi] = d;
+              a.boff[bi] = -a.offset * s;
+              a.bds[bi] = d * static_cast<float>(s);
+            }
           }
         }
         break;
@@ -238,6 +244,7 @@ const KernelSet kRef = {
      gemm_ref<WeightKind::q4_0>, gemm_ref<WeightKind::q4_1>, gemm_ref<WeightKind::q5_0>, gemm_ref<WeightKind::q5_1>,
      gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>},
     quantize_ref,
+    {},
 };
 
 }  // namespace
