@@ -62,6 +62,17 @@ TEST(GateEndToEnd, InjectedSlowdownIsCaughtByCompareAndAb) {
   for (const auto& c : v["checks"]) absolute_regressions += c["kind"] == "absolute" && c["verdict"] == "regression";
   EXPECT_EQ(absolute_regressions, 2) << cmp.out;  // pp and tg
 
+  // CI's scope (--ratios-only): absolute tok/s are not judged, as if the baseline came from another host.
+  const ProcessResult ratios = run_process({BENCH_ALL_BIN, "compare", slow.second, "--baseline", base_file, "--thresholds",
+                                            thresholds, "--ratios-only", "--out", p.root + "/cmp-ratios"},
+                                           {}, 120);
+  const nlohmann::json vr = read_json_file(p.root + "/cmp-ratios/verdict.json");
+  int absolute_checks = 0;
+  for (const auto& c : vr["checks"]) absolute_checks += c["kind"] == "absolute";
+  EXPECT_EQ(ratios.exit_code, 0) << ratios.out << ratios.err;  // a uniform delay leaves fp32-only ratios alone
+  EXPECT_EQ(absolute_checks, 0) << ratios.out;
+  EXPECT_NE(ratios.out.find("--ratios-only"), std::string::npos) << ratios.out;
+
   const ProcessResult same = run_process({BENCH_ALL_BIN, "compare", base_file, "--baseline", base_file, "--thresholds",
                                           thresholds, "--out", p.root + "/cmp-same"},
                                          {}, 120);

@@ -18,6 +18,7 @@ struct BaselineArgs {
 };
 struct CompareArgs {
   std::string results, baseline, thresholds, out, summary;
+  bool ratios_only = false;  // judge as if the baseline came from another host of the same class
 };
 struct ClaimsArgs {
   std::string claims, results, out, summary;
