@@ -210,7 +210,8 @@ TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
 }
 
 // A token's result must not depend on the batch it is computed in (prompts split differently must give
-// identical logits): every token of a 9-token matmul equals, bit for bit, that token computed alone.
+// identical logits): every token of a 9-token matmul equals, bit for bit, that token computed alone; and
+// a row's result must not depend on the rows around it (thread counts split the rows differently).
 TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
   const Isa isa = GetParam();
   if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
@@ -229,6 +230,15 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
         for (int r = 0; r < rows; ++r)
           ASSERT_EQ(y[t * rows + r], one[r]) << isa_name(isa) << " " << ggml_type_name(type) << " K=" << K << " t=" << t;
       }
+      // Nor on where its row falls in the kernels' row tiles (matrices starting one row later).
+      Tensor shifted = w.t;
+      shifted.ne[1] = rows - 1;
+      shifted.data = w.t.data + w.t.row_bytes;
+      std::vector<float> ys(static_cast<size_t>(n_tok) * (rows - 1));
+      matmul_with(ks, pool, shifted, x.data(), n_tok, ys.data());
+      for (int t = 0; t < n_tok; ++t)
+        for (int r = 1; r < rows; ++r)
+          ASSERT_EQ(ys[t * (rows - 1) + r - 1], y[t * rows + r]) << isa_name(isa) << " " << ggml_type_name(type) << " row " << r;
     }
   }
 }
