@@ -243,6 +243,40 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
   }
 }
 
+// Several matrices as one job (Q, K, V; gate, up) give the bits of each matrix run alone, also when their
+// types need different activation formats (a Q4_K_M mix: Q4_K beside Q6_K, Q8_0 beside Q4_0 and F16).
+TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool pool(2);
+  const int K = 512;
+  const std::vector<std::vector<GgmlType>> groups = {
+      {GgmlType::Q4_K, GgmlType::Q4_K, GgmlType::Q6_K}, {GgmlType::Q8_0, GgmlType::Q8_0}, {GgmlType::Q4_0, GgmlType::F16, GgmlType::Q8_0}};
+  for (const auto& types : groups) {
+    std::vector<Weights> ws;
+    ws.reserve(types.size());  // the tensors point into their own bytes
+    for (size_t i = 0; i < types.size(); ++i) ws.push_back(make_weights(types[i], 40 + 24 * static_cast<int>(i), K, 900 + i));
+    for (int n_tok : {1, 9}) {
+      auto x = randn(static_cast<size_t>(n_tok) * K, 901);
+      std::vector<const Tensor*> wp;
+      std::vector<std::vector<float>> ys, alone;
+      for (const Weights& w : ws) {
+        wp.push_back(&w.t);
+        ys.emplace_back(static_cast<size_t>(n_tok) * w.t.rows());
+        alone.emplace_back(ys.back().size());
+        matmul_with(ks, pool, w.t, x.data(), n_tok, alone.back().data());
+      }
+      std::vector<float*> yp;
+      for (auto& y : ys) yp.push_back(y.data());
+      matmul_many_with(ks, pool, wp.data(), static_cast<int>(wp.size()), x.data(), n_tok, yp.data());
+      for (size_t i = 0; i < ws.size(); ++i)
+        ASSERT_EQ(0, std::memcmp(ys[i].data(), alone[i].data(), ys[i].size() * sizeof(float)))
+            << isa_name(isa) << " matrix " << i << " (" << ggml_type_name(types[i]) << ") n_tok=" << n_tok;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
