@@ -1,11 +1,17 @@
-// Weight matmul throughput per type and batch size: y = W x with W of shape (rows, cols).
+// Weight matmul throughput per type, batch size, thread count and kernel set: y = W x with W of shape
+// (rows, cols). Shapes: a cache-resident 2048 x 2048 matrix (kernel speed) and TinyLlama's 5632 x 2048
+// FFN matrix. Reports weight bytes/s (decode is bound by them) and GFLOP/s (prefill).
+// Run: build/engine/bench/engine_bench --benchmark_filter=Matmul
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 #include <random>
 #include <vector>
 
+#include "ops/kernels.h"
+#include "ops/matmul_internal.h"
 #include "quant/blocks.h"
+#include "quant/cpu_features.h"
 #include "quant/half.h"
 #include "quant/matmul.h"
 
@@ -20,30 +26,25 @@ struct Weight {
 Weight make_weight(GgmlType type, int rows, int cols) {
   std::mt19937 rng(1);
   std::normal_distribution<float> d(0, 0.02f);
-  std::vector<float> f(static_cast<size_t>(rows) * cols);
-  for (auto& x : f) x = d(rng);
+  std::vector<float> f(cols);
+  auto info = ggml_type_info(static_cast<uint32_t>(type));
   Weight w;
+  w.t.name = "bench";
   w.t.type = type;
   w.t.ne[0] = cols;
   w.t.ne[1] = rows;
-  switch (type) {
-    case GgmlType::F32: w.t.row_bytes = cols * 4; break;
-    case GgmlType::F16: w.t.row_bytes = cols * 2; break;
-    case GgmlType::Q8_0: w.t.row_bytes = cols / kQK * sizeof(BlockQ8_0); break;
-    case GgmlType::Q4_0: w.t.row_bytes = cols / kQK * sizeof(BlockQ4_0); break;
-    default: break;
-  }
+  w.t.row_bytes = static_cast<size_t>(cols / info->block_elems) * info->block_bytes;
   w.bytes.resize(w.t.row_bytes * rows);
   for (int r = 0; r < rows; ++r) {
-    const float* src = &f[static_cast<size_t>(r) * cols];
+    for (auto& x : f) x = d(rng);
     uint8_t* dst = w.bytes.data() + r * w.t.row_bytes;
     switch (type) {
-      case GgmlType::F32: std::memcpy(dst, src, cols * 4); break;
-      case GgmlType::F16:
-        for (int i = 0; i < cols; ++i) reinterpret_cast<uint16_t*>(dst)[i] = fp32_to_fp16(src[i]);
-        break;
-      case GgmlType::Q8_0: quantize_row_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), cols); break;
-      case GgmlType::Q4_0: quantize_row_q4_0(src, reinterpret_cast<BlockQ4_0*>(dst), cols); break;
+      case GgmlType::F32: std::memcpy(dst, f.data(), cols * 4); break;
+      case GgmlType::F16: for (int i = 0; i < cols; ++i) reinterpret_cast<uint16_t*>(dst)[i] = fp32_to_fp16(f[i]); break;
+      case GgmlType::Q8_0: quantize_row_q8_0(f.data(), reinterpret_cast<BlockQ8_0*>(dst), cols); break;
+      case GgmlType::Q4_0: quantize_row_q4_0(f.data(), reinterpret_cast<BlockQ4_0*>(dst), cols); break;
+      case GgmlType::Q4_K: quantize_row_q4_k(f.data(), reinterpret_cast<BlockQ4_K*>(dst), cols); break;
+      case GgmlType::Q6_K: quantize_row_q6_k(f.data(), reinterpret_cast<BlockQ6_K*>(dst), cols); break;
       default: break;
     }
   }
@@ -51,30 +52,43 @@ Weight make_weight(GgmlType type, int rows, int cols) {
   return w;
 }
 
+// Args: type, batch, threads, rows (cols 2048), isa.
 void BM_Matmul(benchmark::State& state) {
   const auto type = static_cast<GgmlType>(state.range(0));
   const int batch = static_cast<int>(state.range(1));
   const int threads = static_cast<int>(state.range(2));
-  const int rows = 2048, cols = 2048;
+  const int rows = static_cast<int>(state.range(3)), cols = 2048;
+  const Isa isa = static_cast<Isa>(state.range(4));
+  if (!isa_usable(isa)) {
+    state.SkipWithError("kernel set not usable on this CPU");
+    return;
+  }
   Weight w = make_weight(type, rows, cols);
-  std::vector<float> x(static_cast<size_t>(batch) * cols, 0.5f), y(static_cast<size_t>(batch) * rows);
+  std::vector<float> x(static_cast<size_t>(batch) * cols), y(static_cast<size_t>(batch) * rows);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> d(0, 1);
+  for (auto& v : x) v = d(rng);
   ThreadPool pool(threads);
+  const KernelSet& ks = *kernel_set(isa);
   for (auto _ : state) {
-    matmul(pool, w.t, x.data(), batch, y.data());
+    matmul_with(ks, pool, w.t, x.data(), batch, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(w.bytes.size()));
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * batch * state.iterations(), benchmark::Counter::kIsRate,
-                                                 benchmark::Counter::kIs1000);
-  state.SetLabel(std::string(ggml_type_name(type)));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * batch * state.iterations(),
+                                                 benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.SetLabel(std::string(ggml_type_name(type)) + " " + std::string(isa_name(isa)));
 }
 
-BENCHMARK(BM_Matmul)
-    ->ArgsProduct({{static_cast<int>(GgmlType::F32), static_cast<int>(GgmlType::F16), static_cast<int>(GgmlType::Q8_0),
-                    static_cast<int>(GgmlType::Q4_0)},
-                   {1, 32},
-                   {1, 2}})
-    ->UseRealTime();
+void Args(benchmark::internal::Benchmark* b) {
+  for (int isa : {static_cast<int>(Isa::avx2), static_cast<int>(Isa::avx_vnni), static_cast<int>(Isa::avx512_vnni)})
+    for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K})
+      for (int batch : {1, 32})
+        for (int threads : {1, 2})
+          for (int rows : {2048, 5632}) b->Args({static_cast<int>(t), batch, threads, rows, isa});
+}
+
+BENCHMARK(BM_Matmul)->Apply(Args)->UseRealTime();
 
 }  // namespace
 }  // namespace quant

@@ -184,8 +184,9 @@ TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
   const KernelSet& ks = *kernel_set(isa);
   ThreadPool pool(2);
   for (GgmlType type : kTypes) {
-    // Row lengths: odd block counts (nibble pairs with a zero partner), one and several super-blocks.
-    for (int K : {96, 256, 1024, 2304}) {
+    // Row lengths: odd block counts (nibble pairs with a zero partner), groups of 8 blocks with and
+    // without leftover blocks, one and several super-blocks.
+    for (int K : {96, 256, 288, 320, 1024, 2304}) {
       if (is_k(type) && K % 256) continue;
       for (int rows : {1, 3, 37}) {
         Weights w = make_weights(type, rows, K, static_cast<uint64_t>(K * 131 + rows));
@@ -208,7 +209,31 @@ TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
+// A token's result must not depend on the batch it is computed in (prompts split differently must give
+// identical logits): every token of a 9-token matmul equals, bit for bit, that token computed alone.
+TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool pool(2);
+  for (GgmlType type : kTypes) {
+    for (int K : {288, 2304}) {
+      if (is_k(type) && K % 256) continue;
+      const int rows = 19, n_tok = 9;
+      Weights w = make_weights(type, rows, K, 77);
+      auto x = randn(static_cast<size_t>(n_tok) * K, 78);
+      std::vector<float> y(static_cast<size_t>(n_tok) * rows), one(rows);
+      matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
+      for (int t = 0; t < n_tok; ++t) {
+        matmul_with(ks, pool, w.t, x.data() + static_cast<size_t>(t) * K, 1, one.data());
+        for (int r = 0; r < rows; ++r)
+          ASSERT_EQ(y[t * rows + r], one[r]) << isa_name(isa) << " " << ggml_type_name(type) << " K=" << K << " t=" << t;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
 TEST(KernelSets, SelectionIsUsableAndNamed) {

@@ -119,7 +119,9 @@ TEST(Softmax, SimdMatchesTheScalarDefinition) {
       sum += a[i];
     }
     EXPECT_NEAR(sum, 1.0, 1e-5);
-    if (n > 2) EXPECT_EQ(a[1], 0.0f);
+    if (n > 2) {
+      EXPECT_EQ(a[1], 0.0f);
+    }
   }
 }
 

@@ -36,6 +36,36 @@ TEST(SyntheticModel, PresetsHaveTheRealShapes) {
   EXPECT_FALSE(synthetic_preset("gpt-5"));
 }
 
+// Each family preset, cut to one layer and a small vocabulary, loads as its family and runs.
+TEST(SyntheticModel, FamilyPresetsLoadAsTheirFamily) {
+  const std::vector<std::pair<const char*, const char*>> presets = {
+      {"qwen2.5-0.5b", "qwen2"}, {"qwen3-0.6b", "qwen3"}, {"gemma3-1b", "gemma3"}, {"phi3-mini", "phi3"}};
+  for (const auto& [name, arch] : presets) {
+    auto s = synthetic_preset(name);
+    ASSERT_TRUE(s) << name;
+    const int head_dim = s->head_dim ? s->head_dim : s->n_embd / s->n_head;
+    s->n_layer = 1;
+    s->n_vocab = 512;
+    const std::string p = test::temp_path("family-preset.gguf");
+    make_synthetic_model(*s).write(p);
+    auto m = Model::load(p);
+    EXPECT_EQ(m->config().arch, arch);
+    EXPECT_EQ(m->config().head_dim, head_dim) << name;
+    EXPECT_EQ(m->config().n_embd, s->n_embd) << name;
+    ThreadPool pool(2);
+    auto backend = make_cpu_backend(pool);
+    SessionOptions o;
+    o.n_ctx = 8;
+    Session session(*m, pool, *backend, o);
+    std::vector<int> ids = {1, 300, 301};
+    std::vector<float> logits(ids.size() * 512);
+    session.eval(ids.data(), 3, logits.data(), true);
+    for (float x : logits) ASSERT_TRUE(std::isfinite(x)) << name;
+  }
+  EXPECT_EQ(synthetic_preset("gemma3-1b")->sliding_window, 512);
+  EXPECT_EQ(synthetic_preset("qwen3-0.6b")->head_dim * 16, 2048);
+}
+
 TEST(SyntheticModel, Q4_K_MGivesSixBitsToTheRecipesLayers) {
   SyntheticSpec s = *synthetic_preset("tinyllama-1.1b");
   s.mix = WeightMix::q4_k_m;

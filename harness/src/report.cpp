@@ -374,16 +374,25 @@ std::string render_model_sections(const Results& r, const Analysis& a, const std
 }
 
 std::string render_problem_cells(const Results& r, const std::string& h) {
+  // Failed cells one by one (their errors differ); missing and unsupported cells grouped by reason.
+  std::vector<const CellResult*> failed;
+  std::vector<std::pair<std::string, std::vector<const CellResult*>>> groups;  // (status: reason, cells)
+  for (const auto& c : r.cells) {
+    if (c.ok()) continue;
+    if (c.status == "error" || c.status == "incomplete") {
+      failed.push_back(&c);
+      continue;
+    }
+    const std::string key = c.status + "\t" + c.reason;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+    if (it == groups.end()) groups.push_back({key, {&c}});
+    else it->second.push_back(&c);
+  }
+  if (failed.empty() && groups.empty()) return "";
   std::ostringstream o;
-  std::vector<const CellResult*> bad;
-  for (const auto& c : r.cells)
-    if (!c.ok()) bad.push_back(&c);
-  if (bad.empty()) return "";
   o << h << " Cells without numbers\n\n";
-  std::map<std::string, int> by_reason;
-  for (const auto* c : bad) ++by_reason[c->status + ": " + c->reason];
   o << "| Cell | Status | Exit code | Reason |\n|---|---|---:|---|\n";
-  for (const auto* c : bad) {
+  for (const auto* c : failed) {
     std::string exit = kDash;
     for (const auto& run : c->runs)
       if (!run.ok()) {
@@ -391,6 +400,12 @@ std::string render_problem_cells(const Results& r, const std::string& h) {
         break;
       }
     o << "| `" << c->cell.id << "` | " << c->status << " | " << exit << " | " << md_escape(c->reason) << " |\n";
+  }
+  for (const auto& [key, cells] : groups) {
+    o << "| ";
+    if (cells.size() == 1) o << "`" << cells[0]->cell.id << "`";
+    else o << cells.size() << " cells, `" << cells.front()->cell.id << "` to `" << cells.back()->cell.id << "`";
+    o << " | " << cells[0]->status << " | " << kDash << " | " << md_escape(cells[0]->reason) << " |\n";
   }
   o << "\n";
   return o.str();

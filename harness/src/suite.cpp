@@ -1,5 +1,6 @@
 #include "harness/suite.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -58,7 +59,7 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
   const nlohmann::json doc = read_json_file(path);
   const JsonNode root(doc, path);
   root.only({"schema", "schema_version", "name", "description", "variants", "models", "texts", "kv", "threads",
-             "timeout_s", "synthetic_fallback", "metrics"});
+             "timeout_s", "synthetic_fallback", "metrics", "speed_overrides"});
   check_schema(root, "bench-all.suite", 1);
   Suite s;
   s.file = path;
@@ -128,6 +129,20 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
     s.speed = sp;
   }
   if (!s.ppl && !s.speed) metrics.fail("needs \"ppl\" or \"speed\"");
+  if (auto o = root.opt("speed_overrides")) {
+    if (!s.speed) o->fail("there is no speed metric to override");
+    for (const auto& name : o->keys()) {
+      const JsonNode n = o->at(name);
+      if (std::find(s.variants.begin(), s.variants.end(), name) == s.variants.end())
+        n.fail("variant '" + name + "' is not in this suite's variants");
+      n.only({"reps", "inner_reps", "warmup"});
+      RepetitionOverride r;
+      if (auto x = n.opt("reps")) r.reps = static_cast<int>(x->integer(1, 10000));
+      if (auto x = n.opt("inner_reps")) r.inner_reps = static_cast<int>(x->integer(1, 10000));
+      if (auto x = n.opt("warmup")) r.warmup = static_cast<int>(x->integer(0, 100));
+      s.speed_overrides[name] = r;
+    }
+  }
   return s;
 }
 

@@ -39,6 +39,22 @@ TEST(Plan, ExpandsTheSuiteInAFixedOrder) {
   for (const auto& c : cells) EXPECT_EQ(cell_id(c), c.id);
 }
 
+TEST(Plan, SpeedOverridesChangeOnlyRepetitions) {
+  const auto p = test::make_fake_project("override", {{"variants", {"cpu", "vulkan"}}, {"kv", {"fp32"}},
+                                                      {"speed_overrides", {{"vulkan", {{"reps", 2}, {"inner_reps", 1}, {"warmup", 0}}}}}});
+  const auto cells = plan_of(p);
+  ASSERT_EQ(cells.size(), 4u);
+  const Cell& cpu = cells[2];
+  const Cell& vk = cells[3];
+  EXPECT_EQ(cpu.id, "cpu/tiny/fp32,fp32/speed/p16n8/d0");
+  EXPECT_EQ(vk.id, "vulkan/tiny/fp32,fp32/speed/p16n8/d0");  // same workload, so still comparable
+  EXPECT_EQ(cpu.runs(), 4);
+  EXPECT_EQ(cpu.inner_reps, 3);
+  EXPECT_EQ(vk.runs(), 2);
+  EXPECT_EQ(vk.inner_reps, 1);
+  EXPECT_EQ(cells[1].reps, 1) << "perplexity cells are not overridden";
+}
+
 TEST(Plan, ShardsAreDisjointAndCoverThePlan) {
   const auto p = test::make_fake_project("shards", {{"variants", {"cpu", "vulkan"}},
                                                     {"kv", {"fp32", "fp16", "q8_0", "q4_0", "turbo_kv_3b"}}});

@@ -136,8 +136,10 @@ TEST_F(FixtureReport, FailuresUnsupportedVariantsAndProvenanceAreShown) {
                          "KV cache type q8_0 is not implemented in this build |"),
             std::string::npos)
       << report_;
-  EXPECT_NE(report_.find("| `vulkan/stories260K/fp32,fp32/ppl/tinystories_a/c256` | unsupported | — | unsupported: not built"),
-            std::string::npos);
+  EXPECT_NE(report_.find("| 6 cells, `vulkan/stories260K/fp32,fp32/ppl/tinystories_a/c256` to "
+                         "`vulkan/stories260K/q8_0,q8_0/speed/p128n64/d0` | unsupported | — | unsupported: not built"),
+            std::string::npos)
+      << report_;
   EXPECT_NE(report_.find("Variant `vulkan` is **unsupported: not built** (CMake configure failed"), std::string::npos);
   EXPECT_NE(report_.find("12 cells: 4 ok, 2 failed, 0 missing, 6 unsupported"), std::string::npos);
   EXPECT_NE(report_.find("engine commit 0123456789ab, Release, GNU 12.2.0, flags `-O3 -DNDEBUG -march=native`"),

@@ -154,6 +154,12 @@ TEST_F(SuiteValidation, BadFieldsNameTheFileAndPath) {
   j["metrics"] = nlohmann::json::object();
   expect_error(j, "$.metrics", "needs \"ppl\" or \"speed\"");
   j = good();
+  j["speed_overrides"] = {{"vulkan", {{"reps", 2}}}};
+  expect_error(j, "$.speed_overrides.vulkan", "variant 'vulkan' is not in this suite's variants");
+  j = good();
+  j["speed_overrides"] = {{"cpu", {{"n_gen", 2}}}};
+  expect_error(j, "$.speed_overrides.cpu.n_gen", "unknown field (valid: reps, inner_reps, warmup)");
+  j = good();
   j["schema_version"] = 7;
   expect_error(j, "$.schema_version", "expected an integer in 1..1");
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Deterministic random-weight GGUF models of any supported family with a valid SentencePiece vocabulary,
 // so speed can be measured (and tests run) without downloading anything. Marked quant.synthetic=true.
-// Presets reproduce the shapes of real models (TinyLlama-1.1B, SmolLM2-135M, Llama-3.2-1B); the bytes
+// Presets reproduce the shapes of real models (TinyLlama-1.1B, SmolLM2-135M, Llama-3.2-1B, Qwen2.5-0.5B,
+// Qwen3-0.6B, Gemma-3-1B, Phi-3-mini); the bytes
 // depend only on the spec (seed included), never on the thread count.
 #include <cstdint>
 #include <optional>
@@ -48,7 +49,8 @@ GgufWriter make_synthetic_model(const SyntheticSpec& spec);
 // Q5_K -> Q5_1, Q6_K -> Q8_0).
 GgmlType synthetic_tensor_type(const SyntheticSpec& spec, std::string_view name, int64_t cols);
 
-// Presets by name ("tinyllama-1.1b", "smollm2-135m", "llama3.2-1b", "tiny"); nullopt for unknown names.
+// Presets by name ("tinyllama-1.1b", "smollm2-135m", "llama3.2-1b", "qwen2.5-0.5b", "qwen3-0.6b",
+// "gemma3-1b", "phi3-mini", "tiny"); nullopt for unknown names.
 std::optional<SyntheticSpec> synthetic_preset(std::string_view name);
 std::vector<std::string> synthetic_preset_names();
 

@@ -93,15 +93,24 @@ void accumulate_scalar(const F& f, const float* w, int n_q, const uint8_t* rows,
 }
 
 #ifdef QUANT_KV_AVX2
+// Outlier coordinates are few and scattered: their query values are read from a head-interleaved copy,
+// q4[j * 4 + h], so one 4-wide load serves every head.
 template <class F, int H>
 void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, int n, float* out) {
   const float* q[H];
   for (int h = 0; h < H; ++h) q[h] = qb.q + static_cast<size_t>(h) * qb.q_stride;
+  thread_local std::vector<float> q4;
+  if constexpr (F::kOutliers) {
+    q4.assign(static_cast<size_t>(qb.dim) * 4, 0.0f);
+    for (int j = 0; j < qb.dim; ++j)
+      for (int h = 0; h < H; ++h) q4[static_cast<size_t>(j) * 4 + h] = q[h][j];
+  }
   for (int i = 0; i < n; ++i) {
     const uint8_t* row = rows + i * stride;
     __m256 acc[H];
     float extra[H];
     for (int h = 0; h < H; ++h) { acc[h] = _mm256_setzero_ps(); extra[h] = 0; }
+    __m128 outlier_sum = _mm_setzero_ps();  // per head, from q4
     for (size_t b = 0; b < f.blocks.size(); ++b) {
       const BlockSpec& s = f.blocks[b];
       const uint8_t* block = row + s.bytes;
@@ -132,10 +141,13 @@ void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, 
         int idx[kMaxOutliers];
         float value[kMaxOutliers];
         for (int o = 0, m = f.outliers(block, b, idx, value); o < m; ++o)
-          for (int h = 0; h < H; ++h) extra[h] += q[h][s.offset + idx[o]] * value[o];
+          outlier_sum = _mm_fmadd_ps(_mm_loadu_ps(&q4[static_cast<size_t>(s.offset + idx[o]) * 4]),
+                                     _mm_set1_ps(value[o]), outlier_sum);
       }
     }
-    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = hsum(acc[h]) + extra[h];
+    alignas(16) float os[4];
+    _mm_store_ps(os, outlier_sum);
+    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = hsum(acc[h]) + extra[h] + os[h];
   }
 }
 
@@ -147,6 +159,9 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
   constexpr int kTile = 64;
   constexpr int kGroups = H >= 3 ? 2 : 4;  // groups per pass: enough independent FMA chains either way
   alignas(32) float ws[H][kTile];
+  // Outlier residuals go to a head-interleaved accumulator, acc4[j * 4 + h], added to acc at the end.
+  thread_local std::vector<float> acc4;
+  if constexpr (F::kOutliers) acc4.assign(static_cast<size_t>(dim) * 4, 0.0f);
   for (int t0 = 0; t0 < n; t0 += kTile) {
     const int m = std::min(kTile, n - t0);
     const uint8_t* tile = rows + t0 * stride;
@@ -194,17 +209,21 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
       }
       if constexpr (F::kOutliers)
         for (int k = 0; k < m; ++k) {
+          alignas(16) float wk[4] = {};
+          for (int h = 0; h < H; ++h) wk[h] = w[static_cast<size_t>(h) * n + t0 + k];
+          const __m128 w4 = _mm_load_ps(wk);
           int idx[kMaxOutliers];
           float value[kMaxOutliers];
-          const int n_out = f.outliers(first + k * stride, b, idx, value);
-          for (int h = 0; h < H; ++h) {
-            float* a = acc + static_cast<size_t>(h) * dim + s.offset;
-            const float wk = w[static_cast<size_t>(h) * n + t0 + k];
-            for (int o = 0; o < n_out; ++o) a[idx[o]] += wk * value[o];
+          for (int o = 0, n_out = f.outliers(first + k * stride, b, idx, value); o < n_out; ++o) {
+            float* a4 = &acc4[static_cast<size_t>(s.offset + idx[o]) * 4];
+            _mm_storeu_ps(a4, _mm_fmadd_ps(w4, _mm_set1_ps(value[o]), _mm_loadu_ps(a4)));
           }
         }
     }
   }
+  if constexpr (F::kOutliers)
+    for (int j = 0; j < dim; ++j)
+      for (int h = 0; h < H; ++h) acc[static_cast<size_t>(h) * dim + j] += acc4[static_cast<size_t>(j) * 4 + h];
 }
 
 template <class F>

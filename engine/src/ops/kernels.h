@@ -38,6 +38,17 @@ struct QActs {
   int32_t* ioff = nullptr;   // q8_pair: 8 int32 per pair [-off*s0,0,0,0,-off*s1,0,0,0], s = sum of q
   float* dsum = nullptr;     // q8_pair: 8 floats per pair [d0*s0/4 x4 | d1*s1/4 x4] (min terms)
   size_t ld_pair = 0;        // elements per row in ioff and dsum
+  // q8_pair, per group of 8 blocks (full groups only), in the lane order the decode kernels' reduction
+  // produces, [b0 b2 b4 b6 | b1 b3 b5 b7]: scales, -off*s, and d*s.
+  float* gd = nullptr;
+  int32_t* goff = nullptr;
+  float* gds = nullptr;
+  size_t ld_g = 0;           // elements per row in gd, goff and gds
+  // q8_pair, per block in natural order: scale, -off*s and d*s.
+  float* bd = nullptr;
+  int32_t* boff = nullptr;
+  float* bds = nullptr;
+  size_t ld_b = 0;
   int16_t* bsums = nullptr;  // q8_256: K/16 sums per row
   size_t ld_bsums = 0;
   int offset = 0;            // q8_pair: the weight kind's zero point (8 for Q4_0, 16 for Q5_0, else 0)
@@ -53,6 +64,9 @@ struct KernelSet {
   const char* name;
   GemmFn gemm[static_cast<int>(WeightKind::count)];
   QuantizeFn quantize;
+  // Batch kernels that repack tiles of weight rows once and reuse them for every token (null where a set
+  // has none); bit-identical to gemm, so the choice never changes a result.
+  GemmFn prefill[static_cast<int>(WeightKind::count)];
 };
 
 // The set for an instruction set, or nullptr when this binary was built without it.

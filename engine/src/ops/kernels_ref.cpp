@@ -63,6 +63,18 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
               off[4 * h + i] = i == 0 ? -a.offset * s : 0;
               ds[4 * h + i] = d * static_cast<float>(s) / 4;
             }
+            if (static_cast<size_t>(p / 4) * 8 < a.ld_g) {  // block 2p+h of a full group of 8
+              const size_t lane = t * a.ld_g + (p / 4) * 8 + 4 * h + p % 4;
+              a.gd[lane] = d;
+              a.goff[lane] = -a.offset * s;
+              a.gds[lane] = d * static_cast<float>(s);
+            }
+            if (2 * p + h < nb) {
+              const size_t bi = t * a.ld_b + 2 * p + h;
+              a.bd[bi] = d;
+              a.boff[bi] = -a.offset * s;
+              a.bds[bi] = d * static_cast<float>(s);
+            }
           }
         }
         break;
@@ -232,6 +244,7 @@ const KernelSet kRef = {
      gemm_ref<WeightKind::q4_0>, gemm_ref<WeightKind::q4_1>, gemm_ref<WeightKind::q5_0>, gemm_ref<WeightKind::q5_1>,
      gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>},
     quantize_ref,
+    {},
 };
 
 }  // namespace

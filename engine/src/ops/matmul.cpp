@@ -20,6 +20,9 @@ namespace quant {
 
 namespace {
 
+// From this many tokens on, weight tiles are repacked once and reused (the repacking pays for itself).
+constexpr int kPrefillMinTokens = 8;
+
 struct KindInfo {
   WeightKind kind;
   ActFormat fmt;
@@ -79,6 +82,8 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
       a.ld_qs = pairs * 64;
       a.ld_d = pairs * 8;
       a.ld_pair = pairs * 8;
+      a.ld_g = static_cast<size_t>(K / kQK / 8) * 8;
+      a.ld_b = static_cast<size_t>(K / kQK);
       break;
     }
   }
@@ -89,6 +94,18 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     st.ioff.resize(T * a.ld_pair + 8);
     st.dsum.resize(T * a.ld_pair + 8);
     st.bsums.resize(T * a.ld_bsums + 16);
+    st.gd.resize(T * a.ld_g + 8);
+    st.gds.resize(T * a.ld_g + 8);
+    st.goff.resize(T * a.ld_g + 8);
+    a.gd = st.gd.data();
+    a.gds = st.gds.data();
+    a.goff = st.goff.data();
+    st.bd.resize(T * a.ld_b + 8);
+    st.bds.resize(T * a.ld_b + 8);
+    st.boff.resize(T * a.ld_b + 8);
+    a.bd = st.bd.data();
+    a.bds = st.bds.data();
+    a.boff = st.boff.data();
     a.qs = st.qs.data();
     a.d = st.d.data();
     a.ioff = st.ioff.data();
@@ -159,6 +176,12 @@ void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const f
       part.ioff += t0 * a.ld_pair;
       part.dsum += t0 * a.ld_pair;
       part.bsums += t0 * a.ld_bsums;
+      part.gd += t0 * a.ld_g;
+      part.gds += t0 * a.ld_g;
+      part.goff += t0 * a.ld_g;
+      part.bd += t0 * a.ld_b;
+      part.bds += t0 * a.ld_b;
+      part.boff += t0 * a.ld_b;
       ks.quantize(x + static_cast<size_t>(t0) * K, static_cast<size_t>(K), part);
     };
     if (groups > 1) pool.parallel_for(groups, quantise);
@@ -169,9 +192,11 @@ void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const f
   // chunks so each chunk's weights are reused across every token tile while they sit in cache.
   const int threads = parallel ? pool.size() : 1;
   const int64_t min_rows = n_tok > 1 ? 32 : 16;
-  const int64_t chunk = std::max<int64_t>(min_rows, (rows + threads * 8 - 1) / (threads * 8)) / 4 * 4;
+  const int64_t chunk = std::max<int64_t>(min_rows, (rows + threads * 8 - 1) / (threads * 8)) / 8 * 8;
   const int n_chunks = static_cast<int>((rows + chunk - 1) / chunk);
-  const GemmFn gemm = ks.gemm[static_cast<int>(info->kind)];
+  // Batches use the repacking kernels when the set has them (same results, weights unpacked once per tile).
+  const GemmFn prefill = ks.prefill[static_cast<int>(info->kind)];
+  const GemmFn gemm = n_tok >= kPrefillMinTokens && prefill ? prefill : ks.gemm[static_cast<int>(info->kind)];
   auto run = [&](int c, int) {
     const int64_t r0 = c * chunk, r1 = std::min(rows, r0 + chunk);
     gemm(W.row(r0), W.row_bytes, static_cast<int>(r1 - r0), a, 0, n_tok, y + r0, static_cast<size_t>(rows));

@@ -122,10 +122,35 @@ std::optional<SyntheticSpec> synthetic_preset(std::string_view name) {
     s.n_ctx_train = 8192; s.rope_base = 500000; s.tied_embeddings = true;
     return s;
   }
+  // The other families at the shapes users run (context_length capped at 8192 like llama3.2-1b).
+  if (name == "qwen2.5-0.5b") {  // Qwen2.5-0.5B: Q/K/V biases, GQA 7:1, tied
+    s.arch = "qwen2"; s.n_embd = 896; s.n_layer = 24; s.n_head = 14; s.n_head_kv = 2; s.n_ff = 4864;
+    s.n_vocab = 151936; s.n_ctx_train = 8192; s.rope_base = 1000000; s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "qwen3-0.6b") {  // Qwen3-0.6B: q/k norms, head_dim 128 (Q width 2048 > n_embd), tied
+    s.arch = "qwen3"; s.n_embd = 1024; s.n_layer = 28; s.n_head = 16; s.n_head_kv = 8; s.head_dim = 128;
+    s.n_ff = 3072; s.n_vocab = 151936; s.n_ctx_train = 8192; s.rope_base = 1000000; s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "gemma3-1b") {  // Gemma-3-1B: MQA, head_dim 256, 5 of 6 layers with a 512-token window, tied
+    s.arch = "gemma3"; s.n_embd = 1152; s.n_layer = 26; s.n_head = 4; s.n_head_kv = 1; s.head_dim = 256;
+    s.n_ff = 6912; s.n_vocab = 262144; s.n_ctx_train = 8192; s.rope_base = 1000000; s.sliding_window = 512;
+    s.tied_embeddings = true;
+    return s;
+  }
+  if (name == "phi3-mini") {  // Phi-3-mini-4k: fused QKV and gate/up, MHA, head_dim 96, untied
+    s.arch = "phi3"; s.n_embd = 3072; s.n_layer = 32; s.n_head = 32; s.n_head_kv = 32; s.n_ff = 8192;
+    s.n_vocab = 32064; s.n_ctx_train = 4096; s.rope_base = 10000; s.tied_embeddings = false;
+    return s;
+  }
   return std::nullopt;
 }
 
-std::vector<std::string> synthetic_preset_names() { return {"tinyllama-1.1b", "smollm2-135m", "llama3.2-1b", "tiny"}; }
+std::vector<std::string> synthetic_preset_names() {
+  return {"tinyllama-1.1b", "smollm2-135m", "llama3.2-1b", "qwen2.5-0.5b", "qwen3-0.6b", "gemma3-1b", "phi3-mini",
+          "tiny"};
+}
 
 GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   const FamilyFeatures* fam = family_features(s.arch);

@@ -1,5 +1,6 @@
 #pragma once
 // Suites: which models, texts, KV types, variants and metrics a sweep measures, and how often.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,12 @@ struct SpeedSpec {
   int warmup = 0;      // extra processes per cell, run first and left out of the statistics
 };
 
+// How often a variant's speed cells repeat, when it differs from the suite's (e.g. a software Vulkan
+// driver on CI). Only repetition counts: the measured workload, and so the cell ids, stay the same.
+struct RepetitionOverride {
+  int reps = -1, inner_reps = -1, warmup = -1;  // -1: the suite's value
+};
+
 struct Suite {
   std::string file, sha256;
   std::string name, description;
@@ -46,6 +53,7 @@ struct Suite {
   bool synthetic_fallback = true;  // no suite model found at all -> measure a generated model
   std::optional<PplSpec> ppl;
   std::optional<SpeedSpec> speed;
+  std::map<std::string, RepetitionOverride> speed_overrides;  // by variant name
 };
 
 // `name_or_path`: a path to a .json file, or a suite name looked up as <root>/suites/<name>.json.
