@@ -210,7 +210,8 @@ TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
 }
 
 // A token's result must not depend on the batch it is computed in (prompts split differently must give
-// identical logits): every token of a 9-token matmul equals, bit for bit, that token computed alone.
+// identical logits): every token of a 9-token matmul equals, bit for bit, that token computed alone; and
+// a row's result must not depend on the rows around it (thread counts split the rows differently).
 TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
   const Isa isa = GetParam();
   if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
@@ -229,6 +230,49 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
         for (int r = 0; r < rows; ++r)
           ASSERT_EQ(y[t * rows + r], one[r]) << isa_name(isa) << " " << ggml_type_name(type) << " K=" << K << " t=" << t;
       }
+      // Nor on where its row falls in the kernels' row tiles (matrices starting one row later).
+      Tensor shifted = w.t;
+      shifted.ne[1] = rows - 1;
+      shifted.data = w.t.data + w.t.row_bytes;
+      std::vector<float> ys(static_cast<size_t>(n_tok) * (rows - 1));
+      matmul_with(ks, pool, shifted, x.data(), n_tok, ys.data());
+      for (int t = 0; t < n_tok; ++t)
+        for (int r = 1; r < rows; ++r)
+          ASSERT_EQ(ys[t * (rows - 1) + r - 1], y[t * rows + r]) << isa_name(isa) << " " << ggml_type_name(type) << " row " << r;
+    }
+  }
+}
+
+// Several matrices as one job (Q, K, V; gate, up) give the bits of each matrix run alone, also when their
+// types need different activation formats (a Q4_K_M mix: Q4_K beside Q6_K, Q8_0 beside Q4_0 and F16).
+TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool pool(2);
+  const int K = 512;
+  const std::vector<std::vector<GgmlType>> groups = {
+      {GgmlType::Q4_K, GgmlType::Q4_K, GgmlType::Q6_K}, {GgmlType::Q8_0, GgmlType::Q8_0}, {GgmlType::Q4_0, GgmlType::F16, GgmlType::Q8_0}};
+  for (const auto& types : groups) {
+    std::vector<Weights> ws;
+    ws.reserve(types.size());  // the tensors point into their own bytes
+    for (size_t i = 0; i < types.size(); ++i) ws.push_back(make_weights(types[i], 40 + 24 * static_cast<int>(i), K, 900 + i));
+    for (int n_tok : {1, 9}) {
+      auto x = randn(static_cast<size_t>(n_tok) * K, 901);
+      std::vector<const Tensor*> wp;
+      std::vector<std::vector<float>> ys, alone;
+      for (const Weights& w : ws) {
+        wp.push_back(&w.t);
+        ys.emplace_back(static_cast<size_t>(n_tok) * w.t.rows());
+        alone.emplace_back(ys.back().size());
+        matmul_with(ks, pool, w.t, x.data(), n_tok, alone.back().data());
+      }
+      std::vector<float*> yp;
+      for (auto& y : ys) yp.push_back(y.data());
+      matmul_many_with(ks, pool, wp.data(), static_cast<int>(wp.size()), x.data(), n_tok, yp.data());
+      for (size_t i = 0; i < ws.size(); ++i)
+        ASSERT_EQ(0, std::memcmp(ys[i].data(), alone[i].data(), ys[i].size() * sizeof(float)))
+            << isa_name(isa) << " matrix " << i << " (" << ggml_type_name(types[i]) << ") n_tok=" << n_tok;
     }
   }
 }

@@ -37,6 +37,11 @@ class Backend {
   virtual std::string driver() const = 0;
   // y[t][r] = dot(W.row(r), x[t]) for t < n_tok.
   virtual void matmul(const Tensor& W, const float* x, int n_tok, float* y) = 0;
+  // ys[i] = Ws[i] x for several matrices of the same row length (Q, K, V; gate, up). Backends may run
+  // them as one job; the default runs them one by one.
+  virtual void matmul_many(const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys) {
+    for (int i = 0; i < count; ++i) matmul(*Ws[i], x, n_tok, ys[i]);
+  }
   // A backend that keeps activations on its device runs the whole batch itself and returns true.
   // false (the default) leaves it to the session's pass (model/forward.cpp), which calls matmul().
   virtual bool forward(const ForwardBatch& batch) { return false; }

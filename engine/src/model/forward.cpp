@@ -109,9 +109,11 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     // h = rmsnorm(x) * attn_norm
     for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.attn_norm), &xb_[t * E], E, c.rms_eps);
     // q, k, v = h Wq (+ bq), h Wk (+ bk), h Wv (+ bv)
-    backend_.matmul(L.wq, xb_.data(), n, q_.data());
-    backend_.matmul(L.wk, xb_.data(), n, k_.data());
-    backend_.matmul(L.wv, xb_.data(), n, v_.data());
+    {
+      const Tensor* w_qkv[] = {&L.wq, &L.wk, &L.wv};
+      float* y_qkv[] = {q_.data(), k_.data(), v_.data()};
+      backend_.matmul_many(w_qkv, 3, xb_.data(), n, y_qkv);
+    }
     if (fe.qkv_bias) {
       add_bias(q_.data(), L.bq, n, qw);
       add_bias(k_.data(), L.bk, n, kvw);
@@ -142,8 +144,11 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
 
     // h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
     for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.ffn_norm), &xb_[t * E], E, c.rms_eps);
-    backend_.matmul(L.ffn_gate, xb_.data(), n, gate_.data());
-    backend_.matmul(L.ffn_up, xb_.data(), n, up_.data());
+    {
+      const Tensor* w_gu[] = {&L.ffn_gate, &L.ffn_up};
+      float* y_gu[] = {gate_.data(), up_.data()};
+      backend_.matmul_many(w_gu, 2, xb_.data(), n, y_gu);
+    }
     if (fe.ffn_act == Activation::gelu_tanh) gelu_tanh_mul(gate_.data(), up_.data(), n * F);
     else silu_mul(gate_.data(), up_.data(), n * F);
     backend_.matmul(L.ffn_down, gate_.data(), n, hb_.data());

@@ -151,21 +151,35 @@ void dequantize_row(const Tensor& t, int64_t row, float* out) {
   }
 }
 
-void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
-  const auto info = kind_of(W.type);
-  if (!info) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
-  const int K = static_cast<int>(W.cols());
-  if (K % info->block != 0)
-    throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
-                     std::string(ggml_type_name(W.type)) + " block");
-  const int64_t rows = W.rows();
+void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
+                      int n_tok, float* const* ys) {
+  if (count <= 0) return;
+  const Tensor& W0 = *Ws[0];
+  const auto info = kind_of(W0.type);
+  if (!info) throw InputError("tensor " + W0.name + ": no matmul for type " + std::string(ggml_type_name(W0.type)));
+  const int K = static_cast<int>(W0.cols());
+  for (int i = 0; i < count; ++i) {
+    const Tensor& W = *Ws[i];
+    const auto wi = kind_of(W.type);
+    if (!wi) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
+    if (W.cols() != K) throw InputError("tensor " + W.name + ": row length differs from " + W0.name + "'s");
+    if (K % wi->block != 0)
+      throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
+                       std::string(ggml_type_name(W.type)) + " block");
+    if (wi->fmt != info->fmt || wi->offset != info->offset) {  // activations differ: one matrix at a time
+      for (int j = 0; j < count; ++j) matmul_many_with(ks, pool, Ws + j, 1, x, n_tok, ys + j);
+      return;
+    }
+  }
+  int64_t rows_total = 0;
+  for (int i = 0; i < count; ++i) rows_total += Ws[i]->rows();
   thread_local ActStorage storage;
   const QActs a = layout(*info, K, n_tok, x, storage);
-  const int64_t work = rows * K * static_cast<int64_t>(n_tok);
+  const int64_t work = rows_total * K * static_cast<int64_t>(n_tok);
   const bool parallel = pool.size() > 1 && work >= (1 << 16);
 
   if (info->fmt != ActFormat::f32) {
-    // Quantise the activations once; large batches split across the pool by token.
+    // Quantise the activations once for every matrix; large batches split across the pool by token.
     const int groups = parallel && n_tok >= 8 ? std::min(n_tok, pool.size() * 4) : 1;
     auto quantise = [&](int g, int) {
       const int t0 = static_cast<int>(int64_t(n_tok) * g / groups), t1 = static_cast<int>(int64_t(n_tok) * (g + 1) / groups);
@@ -188,28 +202,49 @@ void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const f
     else quantise(0, 0);
   }
 
-  // Row chunks: a few per thread for balance when a core is busy elsewhere; for batches, bigger
-  // chunks so each chunk's weights are reused across every token tile while they sit in cache.
+  // Row chunks of every matrix in one job (one wake-up and one wait instead of one per matrix): a few per
+  // thread for balance when a core is busy elsewhere; for batches, bigger chunks so each chunk's weights
+  // are reused across every token tile while they sit in cache. Chunks are multiples of 8 rows.
   const int threads = parallel ? pool.size() : 1;
   const int64_t min_rows = n_tok > 1 ? 32 : 16;
-  const int64_t chunk = std::max<int64_t>(min_rows, (rows + threads * 8 - 1) / (threads * 8)) / 8 * 8;
-  const int n_chunks = static_cast<int>((rows + chunk - 1) / chunk);
+  const int64_t chunk = std::max<int64_t>(min_rows, (rows_total + threads * 8 - 1) / (threads * 8)) / 8 * 8;
+  struct Piece { int matrix; int64_t r0, r1; };
+  thread_local std::vector<Piece> pieces;
+  pieces.clear();
+  for (int i = 0; i < count; ++i)
+    for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk) pieces.push_back({i, r0, std::min(Ws[i]->rows(), r0 + chunk)});
   // Batches use the repacking kernels when the set has them (same results, weights unpacked once per tile).
-  const GemmFn prefill = ks.prefill[static_cast<int>(info->kind)];
-  const GemmFn gemm = n_tok >= kPrefillMinTokens && prefill ? prefill : ks.gemm[static_cast<int>(info->kind)];
-  auto run = [&](int c, int) {
-    const int64_t r0 = c * chunk, r1 = std::min(rows, r0 + chunk);
-    gemm(W.row(r0), W.row_bytes, static_cast<int>(r1 - r0), a, 0, n_tok, y + r0, static_cast<size_t>(rows));
+  auto gemm_for = [&](const Tensor& W) {
+    const int kind = static_cast<int>(kind_of(W.type)->kind);
+    return n_tok >= kPrefillMinTokens && ks.prefill[kind] ? ks.prefill[kind] : ks.gemm[kind];
   };
+  // A thread_local is not captured: the workers must read the caller's list through a pointer.
+  const Piece* const piece_list = pieces.data();
+  auto run = [&](int c, int) {
+    const Piece& p = piece_list[c];
+    const Tensor& W = *Ws[p.matrix];
+    gemm_for(W)(W.row(p.r0), W.row_bytes, static_cast<int>(p.r1 - p.r0), a, 0, n_tok, ys[p.matrix] + p.r0,
+                static_cast<size_t>(W.rows()));
+  };
+  const int n_pieces = static_cast<int>(pieces.size());
   if (threads == 1) {
-    for (int c = 0; c < n_chunks; ++c) run(c, 0);
+    for (int c = 0; c < n_pieces; ++c) run(c, 0);
   } else {
-    pool.parallel_for(n_chunks, run);
+    pool.parallel_for(n_pieces, run);
   }
+}
+
+void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
+  const Tensor* w = &W;
+  matmul_many_with(ks, pool, &w, 1, x, n_tok, &y);
 }
 
 void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y) {
   matmul_with(active_kernels(), pool, W, x, n_tok, y);
+}
+
+void matmul_many(ThreadPool& pool, const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys) {
+  matmul_many_with(active_kernels(), pool, Ws, count, x, n_tok, ys);
 }
 
 }  // namespace quant

@@ -19,6 +19,8 @@ struct ActStorage {
 // Quantises n_tok rows of K floats in the format `type`'s kernels read (the first step of matmul_with).
 QActs quantize_activations(const KernelSet& ks, GgmlType type, const float* x, int n_tok, int K, ActStorage& st);
 
+void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
+                      int n_tok, float* const* ys);
 void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);
 
 }  // namespace quant

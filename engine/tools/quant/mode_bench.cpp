@@ -13,6 +13,15 @@ namespace {
 double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
+
+// Weight bytes one decoded token reads: every matrix, except a separate token embedding (one row of it
+// is read). Decode speed x this / memory bandwidth (quant-bandwidth) = fraction of the bandwidth limit.
+uint64_t weight_bytes_per_token(const Model& m) {
+  uint64_t bytes = 0;
+  for (const auto& t : m.file().tensors())
+    if (t.dims.size() >= 2 && !(t.name == "token_embd.weight" && !m.config().tied_embeddings)) bytes += t.n_bytes;
+  return bytes;
+}
 }  // namespace
 
 int run_bench(const Options& o) {
@@ -40,6 +49,10 @@ int run_bench(const Options& o) {
   };
   row("pp", o.n_prompt, r.pp_tok_s);
   row("tg", o.n_predict, r.tg_tok_s);
+  const uint64_t wbytes = weight_bytes_per_token(*ctx.model);
+  if (!r.tg_tok_s.empty())
+    std::fprintf(out, "weights read per decoded token: %.3f GB; at the mean tg speed: %.2f GB/s\n", wbytes / 1e9,
+                 wbytes * mean(r.tg_tok_s) / 1e9);
 
   if (o.json) {
     nlohmann::json j = base_report(o, "bench");
@@ -57,6 +70,7 @@ int run_bench(const Options& o) {
     j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
     j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
                   {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
+                  {"weight_bytes_per_token", wbytes},
                   {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
                   {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
     emit_json(j);

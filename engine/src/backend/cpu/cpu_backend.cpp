@@ -29,6 +29,10 @@ class CpuBackend final : public Backend {
     ++stats_.dispatches;
     quant::matmul(pool_, W, x, n_tok, y);
   }
+  void matmul_many(const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys) override {
+    stats_.dispatches += static_cast<uint64_t>(count);
+    quant::matmul_many(pool_, Ws, count, x, n_tok, ys);
+  }
 
  private:
   ThreadPool& pool_;
