@@ -370,6 +370,28 @@ TEST(VulkanModels, ModelsTheLayerPassRefusesRunMatmulsOnlyAndStillMatch) {
   }
 }
 
+TEST(VulkanModels, LayerPassWithWeightsAndLogitsSplitAcrossBuffersMatches) {
+  // 4 KiB buffers: every matrix (stacked Q/K/V, interleaved gate/up) in many parts, logits in slices.
+  ScopedEnv cap("QUANT_VULKAN_MAX_BUFFER_BYTES", "4096");
+  SyntheticSpec spec;
+  spec.weight_type = GgmlType::Q8_0;
+  const std::string path = test::temp_path("vk-split.gguf");
+  make_synthetic_model(spec).write(path);
+  Engines e(path);
+  REQUIRE_VULKAN(vk, e.pool);
+  std::unique_ptr<Backend> whole;
+  {
+    ScopedEnv uncapped("QUANT_VULKAN_MAX_BUFFER_BYTES", "");
+    whole = make_backend("vulkan", e.pool);
+  }
+  const std::vector<int> ids = {1, 300, 301, 302, 5, 77, 260, 400, 12, 13};
+  auto split = e.session(*vk, 64, KvType::fp32, KvType::fp32);
+  auto one = e.session(*whole, 64, KvType::fp32, KvType::fp32);
+  EXPECT_LT(max_abs_diff(all_logits(*one, ids, 10), all_logits(*split, ids, 10)), 1e-4);
+  EXPECT_EQ(vk->offload(), "layers");
+  EXPECT_GT(vk->stats().dispatches, 2 * whole->stats().dispatches);
+}
+
 // Every family in ../shared/reference/archs (llama3 RoPE factors, qwen2 biases, qwen3 q/k norms, gemma3
 // post-norms, GELU, sliding windows and embedding scale, phi3 fused projections) on the device against
 // the host. Weight types the device lacks (K-quants) must be refused with a one-line error.

@@ -24,27 +24,25 @@ const EmbeddedShader& shader(const char* name) {
 }
 
 struct MatmulPush {
-  uint32_t rows, cols, n_tok, x_off, x_stride, y_off, y_stride, accumulate;
+  uint32_t rows, cols, n_tok, x_off, x_stride, accumulate, row0, end0, end1;
+  uint32_t y_off[3], y_stride[3];
 };
 struct RmsnormPush {
   uint32_t n, x_off, x_stride, y_off, y_stride;
   float eps;
   uint32_t accumulate;
 };
-struct GatedActPush {
-  uint32_t n4;
-};
 
 constexpr uint32_t kTokenTile = 8;      // tokens per pass over a weight row in batched matmuls
 constexpr uint32_t kMaxGroupsX = 65535; // the smallest maxComputeWorkGroupCount[0] Vulkan guarantees
 
-int type_index(GgmlType t) {
+const char* matmul_shader(GgmlType t) {
   switch (t) {
-    case GgmlType::F32: return 0;
-    case GgmlType::F16: return 1;
-    case GgmlType::BF16: return 2;
-    case GgmlType::Q8_0: return 3;
-    case GgmlType::Q4_0: return 4;
+    case GgmlType::F32: return "matmul_f32";
+    case GgmlType::F16: return "matmul_f16";
+    case GgmlType::BF16: return "matmul_bf16";
+    case GgmlType::Q8_0: return "matmul_q8_0";
+    case GgmlType::Q4_0: return "matmul_q4_0";
     default: throw std::logic_error("vulkan: no matmul kernel for this weight type");
   }
 }
@@ -59,43 +57,43 @@ uint32_t env_uint(const char* name, uint32_t def, uint32_t lo, uint32_t hi) {
 }  // namespace
 
 Kernels::Kernels(Device& dev) : dev_(dev) {
-  const uint32_t wg = dev.info().subgroup_size;
-  const uint32_t shared_reduce = dev.info().fixed_subgroup ? 0 : 1;
   rows_per_group_ = env_uint("QUANT_VULKAN_ROWS", 1, 1, 64);
-  const char* names[5] = {"matmul_f32", "matmul_f16", "matmul_bf16", "matmul_q8_0", "matmul_q4_0"};
   const auto texel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, storage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-  for (int t = 0; t < 5; ++t) {
-    const EmbeddedShader& s = shader(names[t]);
-    for (int batched = 0; batched < 2; ++batched)
-      matmul_[t][batched] = dev.create_kernel(s.spirv, s.size, {texel, texel, texel, storage}, sizeof(MatmulPush),
-                                              {wg, shared_reduce, batched ? kTokenTile : 1, rows_per_group_});
-  }
   const EmbeddedShader& rms = shader("rmsnorm");
-  rmsnorm_ = dev.create_kernel(rms.spirv, rms.size, {texel, texel, storage}, sizeof(RmsnormPush), {wg, shared_reduce});
-  const EmbeddedShader& act = shader("gated_act");
-  for (uint32_t gelu = 0; gelu < 2; ++gelu)
-    gated_act_[gelu] =
-        dev.create_kernel(act.spirv, act.size, {texel, texel, storage}, sizeof(GatedActPush), {std::max(wg, 64u), gelu});
+  rmsnorm_ = dev.create_kernel(rms.spirv, rms.size, {texel, texel, storage}, sizeof(RmsnormPush),
+                               {dev.info().subgroup_size, dev.info().fixed_subgroup ? 0u : 1u});
   no_scales_ = dev.create_buffer(16);
 }
 
-const Kernel& Kernels::matmul_kernel(GgmlType type, bool batched) const {
-  return matmul_[type_index(type)][batched ? 1 : 0];
+const Kernel& Kernels::matmul_kernel(GgmlType type, bool batched, Gate gate) {
+  const auto key = std::make_tuple(type, batched, gate);
+  if (auto it = matmul_.find(key); it != matmul_.end()) return it->second;
+  const auto texel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, storage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+  const EmbeddedShader& s = shader(matmul_shader(type));
+  const uint32_t spec[] = {dev_.info().subgroup_size, dev_.info().fixed_subgroup ? 0u : 1u,
+                           batched ? kTokenTile : 1u, rows_per_group_, static_cast<uint32_t>(gate)};
+  Kernel k = dev_.create_kernel(s.spirv, s.size, {texel, texel, texel, storage}, sizeof(MatmulPush),
+                                std::vector<uint32_t>(std::begin(spec), std::end(spec)));
+  return matmul_.emplace(key, k).first->second;
 }
 
-int Kernels::matmul(const DeviceWeight& W, View x, int n_tok, View y, bool accumulate) {
+int Kernels::matmul(const DeviceWeight& W, View x, int n_tok, const Outputs& y, bool accumulate, Gate gate) {
   if (x.offset % 4 != 0 || x.stride % 4 != 0 || (n_tok > 1 && x.stride < padded(static_cast<uint32_t>(W.cols))))
     throw std::logic_error("vulkan matmul: x rows must be 4-float aligned and padded");
-  const Kernel& k = matmul_kernel(W.type, n_tok > 1);
+  if ((gate != Gate::none) != W.interleaved) throw std::logic_error("vulkan matmul: gating needs interleaved weights");
+  const Kernel& k = matmul_kernel(W.type, n_tok > 1, gate);
+  const int64_t per_output = gate == Gate::none ? 1 : 2;  // weight rows per output row
   for (const DeviceWeight::Part& part : W.parts) {
     const Buffer& scales = part.scales.buffer ? part.scales : no_scales_;
     VkDescriptorSet set = dev_.descriptor_set(k, {{&part.data, VK_FORMAT_R32G32B32A32_UINT},
                                                   {&scales, VK_FORMAT_R32_SFLOAT},
                                                   {x.buffer, VK_FORMAT_R32G32B32A32_SFLOAT},
                                                   {y.buffer}});
-    MatmulPush p{static_cast<uint32_t>(part.rows), static_cast<uint32_t>(W.cols), static_cast<uint32_t>(n_tok),
-                 x.offset, x.stride, y.offset + static_cast<uint32_t>(part.row0), y.stride, accumulate ? 1u : 0u};
-    const uint32_t groups = static_cast<uint32_t>((part.rows + rows_per_group_ - 1) / rows_per_group_);
+    const uint32_t rows = static_cast<uint32_t>(part.rows / per_output);
+    MatmulPush p{rows, static_cast<uint32_t>(W.cols), static_cast<uint32_t>(n_tok), x.offset, x.stride,
+                 accumulate ? 1u : 0u, static_cast<uint32_t>(part.row0 / per_output), y.end[0], y.end[1],
+                 {y.offset[0], y.offset[1], y.offset[2]}, {y.stride[0], y.stride[1], y.stride[2]}};
+    const uint32_t groups = (rows + rows_per_group_ - 1) / rows_per_group_;
     const uint32_t gx = std::min(groups, kMaxGroupsX);
     dev_.dispatch(k, set, &p, gx, (groups + gx - 1) / gx);
   }
@@ -110,17 +108,6 @@ int Kernels::rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, 
                                                        {y.buffer}});
   RmsnormPush p{static_cast<uint32_t>(n), x.offset, x.stride, y.offset, y.stride, eps, accumulate ? 1u : 0u};
   dev_.dispatch(rmsnorm_, set, &p, static_cast<uint32_t>(n_tok));
-  return 1;
-}
-
-int Kernels::gated_act(const Buffer& a, const Buffer& b, uint32_t n, bool gelu) {
-  if (n % 4 != 0) throw std::logic_error("vulkan gated_act: n must be a multiple of 4");
-  const Kernel& k = gated_act_[gelu ? 1 : 0];
-  VkDescriptorSet set =
-      dev_.descriptor_set(k, {{&a, VK_FORMAT_R32G32B32A32_SFLOAT}, {&b, VK_FORMAT_R32G32B32A32_SFLOAT}, {&a}});
-  GatedActPush p{n / 4};
-  const uint32_t wg = std::max(dev_.info().subgroup_size, 64u);
-  dev_.dispatch(k, set, &p, std::min((n / 4 + wg - 1) / wg, kMaxGroupsX));
   return 1;
 }
 

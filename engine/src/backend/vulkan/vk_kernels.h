@@ -4,6 +4,8 @@
 // whole weight units, so rows they read start at multiples of 4 floats, are padded() long, and the
 // padding holds zeros (buffers are zeroed when created and no kernel writes past a row's end).
 #include <cstdint>
+#include <map>
+#include <tuple>
 
 #include "vk_device.h"
 #include "vk_weights.h"
@@ -19,6 +21,18 @@ struct View {
   uint32_t stride;  // floats between consecutive token rows
 };
 
+// Where the rows of a matmul go: rows below end[0] to segment 0, below end[1] to segment 1, the rest to
+// segment 2, each with its own offset and stride, all in one buffer (Q, K and V from one dispatch).
+struct Outputs {
+  const Buffer* buffer;
+  uint32_t end[2];
+  uint32_t offset[3], stride[3];
+  static Outputs one(View y) { return {y.buffer, {~0u, ~0u}, {y.offset, 0, 0}, {y.stride, 0, 0}}; }
+};
+
+// GATED matmuls (interleaved gate/up weights) write act(gate) * up.
+enum class Gate { none = 0, silu = 1, gelu = 2 };
+
 class Kernels {
  public:
   explicit Kernels(Device& dev);
@@ -27,20 +41,20 @@ class Kernels {
   Kernels& operator=(const Kernels&) = delete;
 
   // y[t] = W x[t] (y[t] += W x[t] when accumulate) for t < n_tok. Returns the dispatches recorded.
-  int matmul(const DeviceWeight& W, View x, int n_tok, View y, bool accumulate);
+  int matmul(const DeviceWeight& W, View x, int n_tok, const Outputs& y, bool accumulate, Gate gate = Gate::none);
+  int matmul(const DeviceWeight& W, View x, int n_tok, View y, bool accumulate) {
+    return matmul(W, x, n_tok, Outputs::one(y), accumulate);
+  }
   // y[t] = rmsnorm(x[t]) * weight over n elements (y[t] += ... when accumulate), for t < n_tok.
   int rmsnorm(View x, const Buffer& weight, int n, float eps, int n_tok, View y, bool accumulate);
-  // a[i] = act(a[i]) * b[i] for i < n, act = silu or gelu (tanh form) (whole buffers from offset 0; n a
-  // multiple of 4).
-  int gated_act(const Buffer& a, const Buffer& b, uint32_t n, bool gelu);
 
  private:
-  const Kernel& matmul_kernel(GgmlType type, bool batched) const;
+  const Kernel& matmul_kernel(GgmlType type, bool batched, Gate gate);
 
   Device& dev_;
   uint32_t rows_per_group_ = 1;
-  Kernel matmul_[5][2];  // [weight type][single token, token tiles]
-  Kernel rmsnorm_, gated_act_[2];  // [silu, gelu]
+  std::map<std::tuple<GgmlType, bool, Gate>, Kernel> matmul_;  // compiled on first use
+  Kernel rmsnorm_;
   Buffer no_scales_;  // bound as the scales of float weights, which have none
 };
 

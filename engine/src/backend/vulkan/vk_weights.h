@@ -4,8 +4,10 @@
 //   F16, BF16    rows of 8-element units (zero-padded), two halves per word, element 2i in the low half
 //   Q8_0         per 32-element block 8 words of 4 signed bytes, and the fp16 scale widened to a float
 //   Q4_0         per block 4 words of the GGUF nibble bytes unchanged, and the scale as a float
-// Scales go to a buffer of their own so both arrays stay word-aligned. A tensor larger than the device's
-// storage-buffer limit is split into parts by rows.
+// Scales go to a buffer of their own so both arrays stay word-aligned. Several tensors of one type and
+// width can be uploaded as one matrix, their rows stacked (Q, K and V: one dispatch) or interleaved
+// (gate row r, up row r: one dispatch that also applies the activation). A matrix larger than the
+// device's texel-buffer limit is split into parts by rows (an even number, keeping interleaved pairs).
 #include <cstdint>
 #include <vector>
 
@@ -21,7 +23,8 @@ struct DeviceWeight {
     int64_t row0 = 0, rows = 0;
   };
   GgmlType type = GgmlType::F32;
-  int64_t rows = 0, cols = 0;
+  int64_t rows = 0, cols = 0;  // rows of all tensors together
+  bool interleaved = false;
   std::vector<Part> parts;
 };
 
@@ -30,7 +33,9 @@ bool device_supports(GgmlType type);
 // Elements per unit (see matmul.comp), and bytes of data words per unit.
 int unit_elements(GgmlType type);
 
-DeviceWeight upload_weight(Device& dev, ThreadPool& pool, const Tensor& t);
+// One tensor, or several of one type and width (stacked in order, or interleaved row by row when
+// `interleave`, which needs exactly two tensors of equal height).
+DeviceWeight upload_weights(Device& dev, ThreadPool& pool, const std::vector<const Tensor*>& tensors, bool interleave);
 // A 1-D tensor (a norm's weights) as floats.
 Buffer upload_vector(Device& dev, const Tensor& t);
 void release(Device& dev, DeviceWeight& w);

@@ -40,41 +40,46 @@ VulkanBackend::VulkanBackend(ThreadPool& pool)
     : pool_(pool), kernels_(dev_), layers_enabled_(layers_enabled_from_env()) {}
 
 VulkanBackend::~VulkanBackend() {
-  for (auto& [ptr, r] : resident_) {
+  for (auto& [key, r] : resident_) {
     release(dev_, r.weight);
     dev_.destroy(r.vector);
   }
-  for (Buffer* b : {&in_, &out_, &act_.x, &act_.xb, &act_.hb, &act_.q, &act_.k, &act_.v, &act_.att, &act_.gate, &act_.up,
-                    &act_.logits})
+  for (Buffer* b : {&in_, &out_, &act_.x, &act_.xb, &act_.hb, &act_.qkv, &act_.att, &act_.gate, &act_.logits})
     dev_.destroy(*b);
 }
 
-VulkanBackend::Resident* VulkanBackend::find_resident(const Tensor& t) {
-  auto it = resident_.find(t.data);
+VulkanBackend::Resident* VulkanBackend::find_resident(const ResidentKey& key, const std::vector<Source>& sources) {
+  auto it = resident_.find(key);
   if (it == resident_.end()) return nullptr;
-  Resident& r = it->second;
-  if (r.name == t.name && r.type == t.type && r.rows == t.rows() && r.cols == t.cols() && r.fingerprint == fingerprint(t))
-    return &r;
-  // Another tensor now lives at this address (an earlier model was unloaded): drop the stale copy.
-  release(dev_, r.weight);
-  dev_.destroy(r.vector);
+  if (it->second.sources == sources) return &it->second;
+  // Other tensors now live at these addresses (an earlier model was unloaded): drop the stale copy.
+  release(dev_, it->second.weight);
+  dev_.destroy(it->second.vector);
   resident_.erase(it);
   return nullptr;
 }
 
-const DeviceWeight& VulkanBackend::weight(const Tensor& t) {
-  if (Resident* r = find_resident(t); r && !r->weight.parts.empty()) return r->weight;
-  if (!device_supports(t.type))
-    throw InputError("--backend vulkan: tensor " + t.name + " has type " + std::string(ggml_type_name(t.type)) +
-                     ", which the Vulkan backend cannot multiply by (use --backend cpu)");
-  Resident r{upload_weight(dev_, pool_, t), Buffer{}, t.name, t.type, t.rows(), t.cols(), fingerprint(t)};
-  return resident_.insert_or_assign(t.data, std::move(r)).first->second.weight;
+const DeviceWeight& VulkanBackend::weights(const std::vector<const Tensor*>& tensors, bool interleave) {
+  ResidentKey key{{}, interleave};
+  std::vector<Source> sources;
+  for (const Tensor* t : tensors) {
+    if (!device_supports(t->type))
+      throw InputError("--backend vulkan: tensor " + t->name + " has type " + std::string(ggml_type_name(t->type)) +
+                       ", which the Vulkan backend cannot multiply by (use --backend cpu)");
+    key.first.push_back(t->data);
+    sources.push_back({t->name, t->type, t->rows(), t->cols(), fingerprint(*t)});
+  }
+  if (Resident* r = find_resident(key, sources); r && !r->weight.parts.empty()) return r->weight;
+  Resident r{upload_weights(dev_, pool_, tensors, interleave), Buffer{}, std::move(sources)};
+  return resident_.insert_or_assign(key, std::move(r)).first->second.weight;
 }
 
 const Buffer& VulkanBackend::vector(const Tensor& t) {
-  if (Resident* r = find_resident(t); r && r->vector.buffer) return r->vector;
-  Resident r{DeviceWeight{}, upload_vector(dev_, t), t.name, t.type, t.rows(), t.cols(), fingerprint(t)};
-  return resident_.insert_or_assign(t.data, std::move(r)).first->second.vector;
+  const ResidentKey key{{t.data}, false};
+  std::vector<Source> sources{{t.name, t.type, t.rows(), t.cols(), fingerprint(t)}};
+  if (Resident* r = find_resident(key, sources); r && r->vector.buffer) return r->vector;
+  Resident r{DeviceWeight{}, upload_vector(dev_, t), std::move(sources)};
+  return resident_.insert_or_assign(key, std::move(r)).first->second.vector;
 }
 
 void VulkanBackend::grow(Buffer& b, size_t bytes) {
@@ -103,7 +108,7 @@ void VulkanBackend::matmul(const Tensor& W, const float* x, int n_tok, float* y)
       std::memcpy(dst, x + size_t(t0 + t) * cols, cols * sizeof(float));
       std::fill(dst + cols, dst + stride, 0.0f);
     }
-    stats_.dispatches += kernels_.matmul(w, {&in_, 0, stride}, m, {&out_, 0, rows}, false);
+    stats_.dispatches += kernels_.matmul(w, {&in_, 0, stride}, m, View{&out_, 0, rows}, false);
     submit();
     std::memcpy(y + size_t(t0) * rows, out_.mapped, size_t(m) * rows * sizeof(float));
   }
@@ -148,12 +153,9 @@ VulkanBackend::Activations& VulkanBackend::activations(const ModelConfig& c, int
   make(act_.x, B * E);
   make(act_.xb, B * E);
   make(act_.hb, B * E);
-  make(act_.q, B * qw);
-  make(act_.k, B * kvw);
-  make(act_.v, B * kvw);
+  make(act_.qkv, B * (qw + 2 * kvw));
   make(act_.att, B * qw);
   make(act_.gate, B * F);
-  make(act_.up, B * F);
   const size_t logit_rows = std::clamp<size_t>(dev_.info().max_buffer_range / (4ull * c.n_vocab), 1, B);
   make(act_.logits, logit_rows * c.n_vocab);
   act_.logit_rows = static_cast<int>(logit_rows);

@@ -6,6 +6,7 @@
 //             h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
 //             x += f, or x += rmsnorm(f) * post_ffn_norm
 //             h = rmsnorm(x) * attn_norm ; q, k, v = h Wq, h Wk, h Wv                    (this layer)
+//   Q, K and V are one matmul over the stacked matrices, gate, up and the activation another.
 //   [host]    q, k, v += biases ; per-head q/k norms ; rope(q, k) ; cache <- k, v ;
 //             a = softmax(attn_scale * q.K) V over the layer's window
 // The host part reads and writes the mapped device buffers in place, so every KV cache type works
@@ -42,10 +43,12 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
   const uint32_t E = c.n_embd, qw = c.n_head * hd, kvw = c.n_head_kv * hd;
   const uint32_t Ep = padded(E), Fp = padded(c.n_ff);  // device-only rows are padded (see vk_kernels.h)
   const bool neox = fe.rope_style == RopeStyle::neox;
-  const bool gelu = fe.ffn_act == Activation::gelu_tanh;
+  const Gate gate_act = fe.ffn_act == Activation::gelu_tanh ? Gate::gelu : Gate::silu;
   Activations& a = activations(c, n);
-  const View x{&a.x, 0, Ep}, xb{&a.xb, 0, Ep}, hb{&a.hb, 0, Ep}, q{&a.q, 0, qw}, k{&a.k, 0, kvw},
-      v{&a.v, 0, kvw}, att{&a.att, 0, qw}, gate{&a.gate, 0, Fp}, up{&a.up, 0, Fp};
+  const View x{&a.x, 0, Ep}, xb{&a.xb, 0, Ep}, hb{&a.hb, 0, Ep}, att{&a.att, 0, qw}, gate{&a.gate, 0, Fp};
+  // q, k, v: dense rows for the host, one after the other in the qkv buffer
+  const uint32_t k_off = a.batch * qw, v_off = k_off + a.batch * kvw;
+  const Outputs qkv{&a.qkv, {qw, qw + kvw}, {0, k_off, v_off}, {qw, kvw, kvw}};
   uint64_t dispatches = 0;
   // y += o, through a norm first when the family has post-norms (o is then computed into hb).
   auto add_output = [&](const Tensor& W, View in, const Tensor& post_norm) {
@@ -72,15 +75,13 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
     // [device] h = rmsnorm(x) * attn_norm ; q, k, v = h Wq, h Wk, h Wv
     dispatches += kernels_.rmsnorm(x, vector(L.attn_norm), E, c.rms_eps, n, xb, false);
     dev_.barrier();
-    dispatches += kernels_.matmul(weight(L.wq), xb, n, q, false);
-    dispatches += kernels_.matmul(weight(L.wk), xb, n, k, false);
-    dispatches += kernels_.matmul(weight(L.wv), xb, n, v, false);
+    dispatches += kernels_.matmul(weights({&L.wq, &L.wk, &L.wv}, false), xb, n, qkv, false);
     submit();
 
     // [host] biases, q/k norms, rope, cache store, attention: as in forward.cpp
-    float* qh = a.q.floats();
-    float* kh = a.k.floats();
-    float* vh = a.v.floats();
+    float* qh = a.qkv.floats();
+    float* kh = qh + k_off;
+    float* vh = qh + v_off;
     if (fe.qkv_bias) {
       add_bias(qh, L.bq, n, qw);
       add_bias(kh, L.bk, n, kvw);
@@ -107,10 +108,7 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
     dev_.barrier();
     dispatches += kernels_.rmsnorm(x, vector(L.ffn_norm), E, c.rms_eps, n, xb, false);
     dev_.barrier();
-    dispatches += kernels_.matmul(weight(L.ffn_gate), xb, n, gate, false);
-    dispatches += kernels_.matmul(weight(L.ffn_up), xb, n, up, false);
-    dev_.barrier();
-    dispatches += kernels_.gated_act(a.gate, a.up, uint32_t(n) * Fp, gelu);
+    dispatches += kernels_.matmul(weights({&L.ffn_gate, &L.ffn_up}, true), xb, n, Outputs::one(gate), false, gate_act);
     dev_.barrier();
     add_output(L.ffn_down, gate, L.post_ffn_norm);
     dev_.barrier();
@@ -123,7 +121,7 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
       const int rows = std::min(a.logit_rows, n - first);
       dispatches += kernels_.rmsnorm({&a.x, first * Ep, Ep}, vector(w.output_norm), E, c.rms_eps, rows, xb, false);
       dev_.barrier();
-      dispatches += kernels_.matmul(weight(w.output), xb, rows, {&a.logits, 0, V}, false);
+      dispatches += kernels_.matmul(weight(w.output), xb, rows, View{&a.logits, 0, V}, false);
       submit();
       const int out_row = b.all_logits ? first : 0;
       std::memcpy(b.logits + size_t(out_row) * V, a.logits.mapped, size_t(rows) * V * sizeof(float));
