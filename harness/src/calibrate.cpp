@@ -147,8 +147,7 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
         }
       // Minimum detectable slowdown per cell: the real A/A comparisons plus re-drawn ones, each slowed
       // by s; the smallest s flagged as a regression in `power` of them (bisection: detection grows with s).
-      std::vector<double> mdes;
-      for (const auto& [i, ins] : per_cell) {
+      auto mde_of = [&](size_t i, const std::vector<Instance>& ins, double threshold) {
         Rng rng(derive_seed(7, cells[i].id + "|" + measure + "|" + kind.name));
         std::vector<Instance> trials = ins;
         for (const auto& in : ins)
@@ -161,7 +160,7 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
           int hits = 0;
           for (size_t t = 0; t < trials.size(); ++t) {
             tb.seed = derive_seed(11, cells[i].id + std::to_string(t));
-            hits += decide(trials[t], kind.paired, slow, current.alpha, k.recommended, tb).verdict == Verdict::regression;
+            hits += decide(trials[t], kind.paired, slow, current.alpha, threshold, tb).verdict == Verdict::regression;
           }
           return hits >= s.power * static_cast<double>(trials.size());
         };
@@ -174,11 +173,19 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
           }
           mde = round_up(hi, 0.005);
         }
+        return mde;
+      };
+      std::vector<double> mdes, mdes_current;
+      for (const auto& [i, ins] : per_cell) {
+        const double mde = mde_of(i, ins, k.recommended);
         k.cells.push_back({cells[i].id, mde});
         mdes.push_back(mde);
+        mdes_current.push_back(mde_of(i, ins, k.current));
       }
       k.mde_median = median(mdes);
       k.mde_max = *std::max_element(mdes.begin(), mdes.end());
+      k.mde_median_current = median(mdes_current);
+      k.mde_max_current = *std::max_element(mdes_current.begin(), mdes_current.end());
       set_threshold(c.recommended.timing[measure], kind.name, k.recommended);
       c.kinds.push_back(k);
     }
@@ -203,16 +210,17 @@ std::string render_calibration_markdown(const Calibration& c) {
     << "within a sweep). A false alarm is a regression or improvement verdict. Recommended threshold: the largest "
     << "A/A deviation seen x 1.25, rounded up to 0.5% (at least 2%). Minimum detectable slowdown (MDE): the "
     << "smallest throughput loss flagged as a regression in 95% of trials (the real comparisons and re-drawn ones) "
-    << "at the recommended threshold.\n\n";
+    << "at the recommended threshold, and at the threshold in use now.\n\n";
   o << "| Measure | Check | A/A comparisons | largest deviation | threshold now | false alarms now | recommended | "
-       "false alarms at recommended | MDE median | MDE worst cell |\n";
-  o << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+       "false alarms at recommended | MDE median | MDE worst cell | MDE median now | MDE worst cell now |\n";
+  o << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& k : c.kinds)
     o << "| " << k.measure << " | " << k.kind << " | " << k.comparisons << " | " << fmt_percent(k.worst_deviation, 1)
       << " | " << fmt_percent(k.current, 1) << " | " << k.false_alarms_current << " ("
       << fmt_percent(k.comparisons ? static_cast<double>(k.false_alarms_current) / k.comparisons : 0, 1) << ") | "
       << fmt_percent(k.recommended, 1) << " | " << k.false_alarms_recommended << " | " << mde_text(k.mde_median)
-      << " | " << mde_text(k.mde_max) << " |\n";
+      << " | " << mde_text(k.mde_max) << " | " << mde_text(k.mde_median_current) << " | " << mde_text(k.mde_max_current)
+      << " |\n";
   o << "\n<details><summary>MDE per cell</summary>\n\n| Measure | Check | Cell | MDE |\n|---|---|---|---:|\n";
   for (const auto& k : c.kinds)
     for (const auto& cell : k.cells)
@@ -231,7 +239,8 @@ json calibration_json(const Calibration& c) {
            {"worst_deviation", k.worst_deviation}, {"threshold_before", k.current},
            {"false_alarms_before", k.false_alarms_current}, {"recommended", k.recommended},
            {"false_alarms_at_recommended", k.false_alarms_recommended}, {"mde_median", k.mde_median},
-           {"mde_max", k.mde_max}};
+           {"mde_max", k.mde_max}, {"mde_median_at_threshold_before", k.mde_median_current},
+           {"mde_max_at_threshold_before", k.mde_max_current}};
     x["mde_per_cell"] = json::object();
     for (const auto& cell : k.cells) x["mde_per_cell"][cell.cell] = cell.mde;
     j["kinds"].push_back(x);

@@ -65,6 +65,10 @@ Thresholds calibrated(Fixture& f) {
     EXPECT_GT(k.comparisons, 0) << k.kind;
     EXPECT_LT(k.recommended, 0.10) << k.measure << " " << k.kind << ": this noise must allow detecting 10%";
     EXPECT_LE(k.mde_max, 0.10) << k.measure << " " << k.kind;
+    // At the 10% threshold in use, nothing under 10% can be a regression, and this noise detects ~10%.
+    EXPECT_GE(k.mde_max_current, 0.10) << k.measure << " " << k.kind;
+    EXPECT_LE(k.mde_max_current, 0.15) << k.measure << " " << k.kind;
+    EXPECT_LE(k.mde_max, k.mde_max_current + 0.005) << "a lower threshold cannot need a larger slowdown";
   }
   return c.recommended;
 }

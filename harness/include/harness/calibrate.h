@@ -26,6 +26,7 @@ struct KindCalibration {
   int false_alarms_current = 0, false_alarms_recommended = 0;
   std::vector<CellSensitivity> cells;  // at the recommended threshold
   double mde_median = 0, mde_max = 0;
+  double mde_median_current = 0, mde_max_current = 0;  // the same at the threshold in use now
 };
 
 struct Calibration {
