@@ -200,7 +200,7 @@ GateReport compare_results(const Results& current, const std::vector<std::pair<B
   Comparer cmp{current, t, baselines, g};
   for (const auto& [bu, base] : baselines) {
     g.baselines.push_back(bu);
-    if (!bu.same_machine)
+    if (!bu.same_machine && !bu.ratios_only)
       g.notes.push_back("variant `" + bu.variant + "`: the baseline was measured on another machine class (" +
                         bu.machine.text() + "); absolute tok/s are not compared, only within-run ratios, with " +
                         fmt_percent(t.cross_machine_allowance, 0) + " added to their thresholds");
@@ -289,7 +289,8 @@ std::string render_gate_markdown(const GateReport& g) {
   o << ".\n\n";
   for (const auto& b : g.baselines)
     o << "- Baseline for `" << b.variant << "`: `" << b.file << "` (run `" << b.run_id << "`, " << b.machine.text()
-      << (b.same_machine ? ", same machine class" : ", **another machine class**") << ")\n";
+      << (b.ratios_only ? ", judged as another host (--ratios-only)"
+          : b.same_machine ? ", same machine class" : ", **another machine class**") << ")\n";
   for (const auto& n : g.notes) o << "- " << n << "\n";
   const Thresholds& t = g.thresholds;
   o << "- Rules: a timing is a regression when the test gives p < " << fmt("%.3g", t.alpha) << ", the "

@@ -29,6 +29,7 @@ struct BaselineUse {
   std::string variant, file, run_id;
   Machine machine;
   bool same_machine = false;
+  bool ratios_only = false;  // --ratios-only: judged as from another host whatever the machine class
 };
 
 struct GateReport {

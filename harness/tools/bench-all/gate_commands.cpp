@@ -132,8 +132,10 @@ int cmd_compare(const Common& c, const CompareArgs& a) {
   if (a.ratios_only) {
     // One machine class spans hosts (a cloud VM model name says little): CI judges only what carries
     // across hosts, within-run ratios and deterministic figures, with the cross-machine tolerances.
-    for (auto& [bu, base] : baselines) bu.same_machine = false;
-    notes.push_back("--ratios-only: absolute tok/s are not judged; baselines are treated as measured on another host");
+    for (auto& [bu, base] : baselines) bu.same_machine = false, bu.ratios_only = true;
+    notes.push_back("--ratios-only: absolute tok/s are not judged; within-run ratios get " +
+                    std::to_string(static_cast<int>(t.cross_machine_allowance * 100 + 0.5)) +
+                    "% added to their thresholds and deterministic figures the cross-machine tolerances");
   }
   GateReport g = compare_results(cur, baselines, t);
   g.title = "Run `" + cur.run_id + "` (suite `" + cur.suite_name + "`, " +
