@@ -177,14 +177,14 @@ TEST(ShippedFiles, VariantsAndSuitesAreValid) {
     const Suite s = load_suite(suite_path(root, name), set);
     EXPECT_EQ(s.name, name);
   }
-  // The CI gate's suite: every KV type (K = V) on the default build (Vulkan parity is scripts/test's job;
-  // its speed is the release suite's: lavapipe would not fit the CI budget).
+  // The CI gate's suite: every KV type (K = V) on the default build and on the Vulkan build (the ON vs OFF
+  // table); baselines/pr judges the default build only.
   const Suite pr = load_suite(suite_path(root, "pr"), set);
   std::set<std::string> types;
   for (const auto& kv : pr.kv)
     if (kv.k == kv.v) types.insert(kv.k);
   for (KvType t : all_kv_types()) EXPECT_TRUE(types.count(std::string(kv_type_name(t)))) << kv_type_name(t);
-  EXPECT_EQ(pr.variants, std::vector<std::string>{def.name});
+  EXPECT_EQ(pr.variants, (std::vector<std::string>{def.name, "vulkan"}));
   const Suite smoke = load_suite(suite_path(root, "smoke"), set);
   EXPECT_EQ(smoke.variants, std::vector<std::string>{def.name});
 }
