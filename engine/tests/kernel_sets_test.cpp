@@ -40,23 +40,6 @@ size_t row_bytes(GgmlType type, int cols) {
   }
 }
 
-void encode_row(GgmlType type, const float* x, uint8_t* out, int n) {
-  switch (type) {
-    case GgmlType::F32: std::memcpy(out, x, n * 4); break;
-    case GgmlType::F16: for (int i = 0; i < n; ++i) reinterpret_cast<uint16_t*>(out)[i] = fp32_to_fp16(x[i]); break;
-    case GgmlType::BF16: for (int i = 0; i < n; ++i) reinterpret_cast<uint16_t*>(out)[i] = fp32_to_bf16(x[i]); break;
-    case GgmlType::Q8_0: quantize_row_q8_0(x, reinterpret_cast<BlockQ8_0*>(out), n); break;
-    case GgmlType::Q4_0: quantize_row_q4_0(x, reinterpret_cast<BlockQ4_0*>(out), n); break;
-    case GgmlType::Q4_1: quantize_row_q4_1(x, reinterpret_cast<BlockQ4_1*>(out), n); break;
-    case GgmlType::Q5_0: quantize_row_q5_0(x, reinterpret_cast<BlockQ5_0*>(out), n); break;
-    case GgmlType::Q5_1: quantize_row_q5_1(x, reinterpret_cast<BlockQ5_1*>(out), n); break;
-    case GgmlType::Q4_K: quantize_row_q4_k(x, reinterpret_cast<BlockQ4_K*>(out), n); break;
-    case GgmlType::Q5_K: quantize_row_q5_k(x, reinterpret_cast<BlockQ5_K*>(out), n); break;
-    case GgmlType::Q6_K: quantize_row_q6_k(x, reinterpret_cast<BlockQ6_K*>(out), n); break;
-    default: break;
-  }
-}
-
 Weights make_weights(GgmlType type, int rows, int cols, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> nd(0, 1);

@@ -3,6 +3,8 @@
 // the formulas in the comments are the definitions the dequantisers implement bit for bit).
 #include <cstdint>
 
+#include "quant/ggml_types.h"
+
 namespace quant {
 
 constexpr int kQK = 32;    // elements per block of the 32-element formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1)
@@ -94,6 +96,10 @@ void dequantize_row_q5_1(const BlockQ5_1* in, float* y, int n);
 void dequantize_row_q4_k(const BlockQ4_K* in, float* y, int n);
 void dequantize_row_q5_k(const BlockQ5_K* in, float* y, int n);
 void dequantize_row_q6_k(const BlockQ6_K* in, float* y, int n);
+
+// One row of n floats written in a weight type's GGUF layout (F32, F16, BF16 and the block formats above);
+// other types throw std::invalid_argument.
+void encode_row(GgmlType type, const float* x, uint8_t* out, int n);
 
 // The 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K block (not inline on purpose: the
 // ISA-specific kernel files must not pull shared inline code compiled with wider instruction sets).
