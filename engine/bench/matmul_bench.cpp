@@ -83,7 +83,7 @@ void BM_Matmul(benchmark::State& state) {
 void Args(benchmark::internal::Benchmark* b) {
   for (int isa : {static_cast<int>(Isa::avx2), static_cast<int>(Isa::avx_vnni), static_cast<int>(Isa::avx512_vnni)})
     for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K})
-      for (int batch : {1, 32})
+      for (int batch : {1, 32, 128})  // decode, a short and a pp128-sized batch
         for (int threads : {1, 2})
           for (int rows : {2048, 5632}) b->Args({static_cast<int>(t), batch, threads, rows, isa});
 }
