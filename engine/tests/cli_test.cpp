@@ -75,6 +75,12 @@ TEST(Cli, InfoJsonDescribesTheModel) {
   EXPECT_EQ(j["model"]["synthetic"], true);
   EXPECT_EQ(j["model"]["sha256"].get<std::string>().size(), 64u);
   EXPECT_FALSE(j["build"]["git_commit"].get<std::string>().empty());
+  EXPECT_EQ(j["model"]["weights_memory"], "copy");  // the default
+  CliRun mapped = run("-m " + synthetic_model() + " --info --json --mmap");
+  ASSERT_EQ(mapped.code, 0) << mapped.err;
+  auto jm = nlohmann::json::parse(mapped.out);
+  EXPECT_EQ(jm["model"]["weights_memory"], "mmap");
+  EXPECT_EQ(jm["model"]["huge_pages_advised"], false);
 }
 
 TEST(Cli, InfoListsFamilyFeaturesAndRejectsUnknownArchitectures) {

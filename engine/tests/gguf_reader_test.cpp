@@ -257,5 +257,30 @@ TEST(GgufReader, OpenReportsMissingAndEmptyFiles) {
   EXPECT_EQ(f->tensors().size(), 2u);
 }
 
+// The copy mode holds the same bytes and tensors as the mapping, from a 2 MiB boundary (huge pages).
+TEST(GgufReader, CopiedFileMatchesTheMappedOne) {
+  std::string good = test::temp_path("copy.gguf");
+  sample_writer().write(good);
+  auto mapped = GgufFile::open(good, WeightMemory::mmap);
+  auto copied = GgufFile::open(good, WeightMemory::copy);
+  EXPECT_EQ(mapped->memory(), WeightMemory::mmap);
+  EXPECT_EQ(copied->memory(), WeightMemory::copy);
+  ASSERT_EQ(copied->file_size(), mapped->file_size());
+  EXPECT_NE(copied->bytes(), mapped->bytes());
+  EXPECT_EQ(0, std::memcmp(copied->bytes(), mapped->bytes(), mapped->file_size()));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(copied->bytes()) % (2u << 20), 0u);
+  ASSERT_EQ(copied->tensors().size(), mapped->tensors().size());
+  for (size_t i = 0; i < mapped->tensors().size(); ++i) {
+    const auto& a = mapped->tensors()[i];
+    const auto& b = copied->tensors()[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(b.data - copied->bytes(), a.data - mapped->bytes());
+  }
+  // A bad file is refused the same way in both modes.
+  std::string junk = test::temp_path("copy-junk.gguf");
+  { std::ofstream f(junk); f << "not a model"; }
+  EXPECT_THROW(GgufFile::open(junk, WeightMemory::copy), InputError);
+}
+
 }  // namespace
 }  // namespace quant

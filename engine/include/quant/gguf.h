@@ -39,10 +39,16 @@ struct GgufTensorInfo {
   const uint8_t* data = nullptr;
 };
 
+// Where an opened file's bytes live. mmap: the file mapped read-only (no copy, pages shared with the page
+// cache). copy: read into private memory advised to use transparent huge pages, which streams faster in
+// decode (fewer TLB misses, hardware prefetch runs on across 4 KiB boundaries) at the cost of the copy.
+enum class WeightMemory { mmap, copy };
+std::string_view weight_memory_name(WeightMemory m);
+
 class GgufFile {
  public:
-  // Maps and validates a file. Throws InputError naming the file and the offset/key at fault.
-  static std::unique_ptr<GgufFile> open(const std::string& path);
+  // Opens and validates a file. Throws InputError naming the file and the offset/key at fault.
+  static std::unique_ptr<GgufFile> open(const std::string& path, WeightMemory memory = WeightMemory::mmap);
   // Validates an in-memory image (tests, fuzzing). `data` must outlive the object.
   static std::unique_ptr<GgufFile> parse(const uint8_t* data, size_t size, const std::string& name);
   ~GgufFile();
@@ -54,6 +60,8 @@ class GgufFile {
   uint64_t file_size() const { return size_; }
   uint32_t alignment() const { return alignment_; }
   const uint8_t* bytes() const { return base_; }
+  WeightMemory memory() const { return memory_; }
+  bool huge_pages_advised() const { return huge_pages_advised_; }  // copy: the kernel accepted the advice
 
   const std::map<std::string, GgufValue, std::less<>>& metadata() const { return kv_; }
   const GgufValue* find(std::string_view key) const;
@@ -80,7 +88,10 @@ class GgufFile {
   std::string path_;
   const uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
-  void* mapping_ = nullptr;  // non-null when we own an mmap
+  void* mapping_ = nullptr;  // non-null when we own a mapping (of the file, or the anonymous copy)
+  size_t mapping_len_ = 0;
+  WeightMemory memory_ = WeightMemory::mmap;
+  bool huge_pages_advised_ = false;
   uint32_t version_ = 0;
   uint32_t alignment_ = 32;
   std::map<std::string, GgufValue, std::less<>> kv_;

@@ -90,8 +90,9 @@ std::vector<std::string> feature_names(const ModelConfig& c);
 
 class Model {
  public:
-  // Opens, validates and maps a GGUF model. Throws InputError naming the file and the problem.
-  static std::unique_ptr<Model> load(const std::string& path);
+  // Opens and validates a GGUF model; by default its bytes are copied into huge-page memory (see
+  // WeightMemory). Throws InputError naming the file and the problem.
+  static std::unique_ptr<Model> load(const std::string& path, WeightMemory memory = WeightMemory::copy);
 
   const ModelConfig& config() const { return config_; }
   const Weights& weights() const { return weights_; }

@@ -130,7 +130,7 @@ std::string_view gguf_value_type_name(GgufValueType t) {
   return i < 13 ? names[i] : std::string_view("UNKNOWN");
 }
 
-std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
+std::unique_ptr<GgufFile> GgufFile::open(const std::string& path, WeightMemory memory) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
   struct stat st {};
@@ -149,10 +149,28 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
   ::close(fd);
   if (m == MAP_FAILED) throw InputError(path + ": cannot mmap: " + std::strerror(errno));
   f->mapping_ = m;
+  f->mapping_len_ = f->size_;
   f->base_ = static_cast<const uint8_t*>(m);
+  if (memory == WeightMemory::copy) {
+    // An anonymous region starting on a 2 MiB boundary (huge pages are 2 MiB on x86-64), then the bytes.
+    constexpr size_t kHuge = size_t(2) << 20;
+    const size_t len = (f->size_ + kHuge - 1) / kHuge * kHuge + kHuge;
+    void* a = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED) throw InputError(path + ": cannot allocate " + std::to_string(len) + " bytes for the weights");
+    auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(a) + kHuge - 1) & ~uintptr_t(kHuge - 1));
+    f->huge_pages_advised_ = madvise(aligned, len - (aligned - static_cast<uint8_t*>(a)), MADV_HUGEPAGE) == 0;
+    std::memcpy(aligned, m, f->size_);
+    munmap(m, f->size_);
+    f->mapping_ = a;
+    f->mapping_len_ = len;
+    f->base_ = aligned;
+    f->memory_ = WeightMemory::copy;
+  }
   f->parse_all();
   return f;
 }
+
+std::string_view weight_memory_name(WeightMemory m) { return m == WeightMemory::copy ? "copy" : "mmap"; }
 
 std::unique_ptr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::string& name) {
   std::unique_ptr<GgufFile> f(new GgufFile());
@@ -164,7 +182,7 @@ std::unique_ptr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, cons
 }
 
 GgufFile::~GgufFile() {
-  if (mapping_) munmap(mapping_, size_);
+  if (mapping_) munmap(mapping_, mapping_len_);
 }
 
 void GgufFile::parse_all() {

@@ -161,9 +161,9 @@ Tensor row_view(const Tensor& t, int64_t r0, int64_t n, const std::string& part)
 
 }  // namespace
 
-std::unique_ptr<Model> Model::load(const std::string& path) {
+std::unique_ptr<Model> Model::load(const std::string& path, WeightMemory memory) {
   auto m = std::make_unique<Model>();
-  m->file_ = GgufFile::open(path);
+  m->file_ = GgufFile::open(path, memory);
   const GgufFile& f = *m->file_;
   ModelConfig& c = m->config_;
   c = read_config(f);

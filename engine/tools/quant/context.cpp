@@ -10,7 +10,7 @@
 namespace quant::cli {
 
 Context::Context(const Options& o) {
-  model = Model::load(o.model);
+  model = Model::load(o.model, o.mmap ? WeightMemory::mmap : WeightMemory::copy);
   pool = std::make_unique<ThreadPool>(o.threads);
   backend_requested = o.backend.empty() ? default_backend_name() : o.backend;
   backend = make_backend(backend_requested, *pool);

@@ -10,7 +10,7 @@
 namespace quant::cli {
 
 int run_info(const Options& o) {
-  auto model = Model::load(o.model);
+  auto model = Model::load(o.model, o.mmap ? WeightMemory::mmap : WeightMemory::copy);
   auto tok = Tokenizer::from_gguf(model->file());
   const ModelConfig& c = model->config();
   std::map<std::string, uint64_t> type_counts;

@@ -63,6 +63,7 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--tokens", o.tokens, "evaluate these token ids (space separated)");
   app.add_option("--logits-out", o.logits_out, "with --tokens: write every position's logits here");
   app.add_flag("--json", o.json, "print one JSON object on stdout");
+  app.add_flag("--mmap", o.mmap, "map the model file instead of copying the weights into huge-page memory (less memory, slower decode)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

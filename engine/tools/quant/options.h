@@ -33,6 +33,7 @@ struct Options {
   std::string tokens;         // logits mode: "ID ID ..."
   std::string logits_out;
   bool json = false;
+  bool mmap = false;  // map the model file instead of copying it (WeightMemory)
 };
 
 // Parses argv; on bad input prints a one-line error and exits with code 2 (--help exits 0).

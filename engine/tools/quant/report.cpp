@@ -83,6 +83,8 @@ void add_model(json& j, const Options& o, const Model& m) {
       {"head_dim", c.head_dim},
       {"n_ff", c.n_ff},
       {"n_ctx_train", c.n_ctx_train},
+      {"weights_memory", std::string(weight_memory_name(f.memory()))},
+      {"huge_pages_advised", f.huge_pages_advised()},
   };
 }
 
