@@ -4,53 +4,17 @@
 // Run: build/engine/bench/engine_bench --benchmark_filter=Matmul
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <random>
 #include <vector>
 
+#include "bench_weights.h"
 #include "ops/kernels.h"
 #include "ops/matmul_internal.h"
-#include "quant/blocks.h"
 #include "quant/cpu_features.h"
-#include "quant/half.h"
 #include "quant/matmul.h"
 
 namespace quant {
 namespace {
-
-struct Weight {
-  std::vector<uint8_t> bytes;
-  Tensor t;
-};
-
-Weight make_weight(GgmlType type, int rows, int cols) {
-  std::mt19937 rng(1);
-  std::normal_distribution<float> d(0, 0.02f);
-  std::vector<float> f(cols);
-  auto info = ggml_type_info(static_cast<uint32_t>(type));
-  Weight w;
-  w.t.name = "bench";
-  w.t.type = type;
-  w.t.ne[0] = cols;
-  w.t.ne[1] = rows;
-  w.t.row_bytes = static_cast<size_t>(cols / info->block_elems) * info->block_bytes;
-  w.bytes.resize(w.t.row_bytes * rows);
-  for (int r = 0; r < rows; ++r) {
-    for (auto& x : f) x = d(rng);
-    uint8_t* dst = w.bytes.data() + r * w.t.row_bytes;
-    switch (type) {
-      case GgmlType::F32: std::memcpy(dst, f.data(), cols * 4); break;
-      case GgmlType::F16: for (int i = 0; i < cols; ++i) reinterpret_cast<uint16_t*>(dst)[i] = fp32_to_fp16(f[i]); break;
-      case GgmlType::Q8_0: quantize_row_q8_0(f.data(), reinterpret_cast<BlockQ8_0*>(dst), cols); break;
-      case GgmlType::Q4_0: quantize_row_q4_0(f.data(), reinterpret_cast<BlockQ4_0*>(dst), cols); break;
-      case GgmlType::Q4_K: quantize_row_q4_k(f.data(), reinterpret_cast<BlockQ4_K*>(dst), cols); break;
-      case GgmlType::Q6_K: quantize_row_q6_k(f.data(), reinterpret_cast<BlockQ6_K*>(dst), cols); break;
-      default: break;
-    }
-  }
-  w.t.data = w.bytes.data();
-  return w;
-}
 
 // Args: type, batch, threads, rows (cols 2048), isa.
 void BM_Matmul(benchmark::State& state) {
@@ -63,7 +27,7 @@ void BM_Matmul(benchmark::State& state) {
     state.SkipWithError("kernel set not usable on this CPU");
     return;
   }
-  Weight w = make_weight(type, rows, cols);
+  bench::BenchWeight w = bench::random_weight(type, rows, cols);
   std::vector<float> x(static_cast<size_t>(batch) * cols), y(static_cast<size_t>(batch) * rows);
   std::mt19937 rng(2);
   std::normal_distribution<float> d(0, 1);

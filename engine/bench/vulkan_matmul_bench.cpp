@@ -4,48 +4,14 @@
 #ifdef QUANT_HAVE_VULKAN
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
+#include "bench_weights.h"
 #include "quant/backend_factory.h"
-#include "quant/blocks.h"
 #include "quant/error.h"
-#include "quant/half.h"
 
 namespace quant {
 namespace {
-
-struct HostWeight {
-  std::vector<uint8_t> bytes;
-  Tensor t;
-};
-
-HostWeight random_weight(GgmlType type, int rows, int cols) {
-  std::mt19937 rng(1);
-  std::normal_distribution<float> d(0, 0.02f);
-  std::vector<float> row(cols);
-  HostWeight w;
-  w.t.name = "bench.weight";
-  w.t.type = type;
-  w.t.ne[0] = cols;
-  w.t.ne[1] = rows;
-  w.t.row_bytes = type == GgmlType::F32   ? cols * 4
-                  : type == GgmlType::F16 ? cols * 2
-                  : type == GgmlType::Q8_0 ? cols / kQK * sizeof(BlockQ8_0)
-                                           : cols / kQK * sizeof(BlockQ4_0);
-  w.bytes.resize(w.t.row_bytes * rows);
-  for (int r = 0; r < rows; ++r) {
-    for (float& x : row) x = d(rng);
-    uint8_t* dst = w.bytes.data() + r * w.t.row_bytes;
-    if (type == GgmlType::F32) std::memcpy(dst, row.data(), cols * 4);
-    if (type == GgmlType::F16)
-      for (int i = 0; i < cols; ++i) reinterpret_cast<uint16_t*>(dst)[i] = fp32_to_fp16(row[i]);
-    if (type == GgmlType::Q8_0) quantize_row_q8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
-    if (type == GgmlType::Q4_0) quantize_row_q4_0(row.data(), reinterpret_cast<BlockQ4_0*>(dst), cols);
-  }
-  w.t.data = w.bytes.data();
-  return w;
-}
 
 void BM_VulkanMatmul(benchmark::State& state) {
   const auto type = static_cast<GgmlType>(state.range(0));
@@ -59,7 +25,7 @@ void BM_VulkanMatmul(benchmark::State& state) {
     state.SkipWithError(e.what());
     return;
   }
-  HostWeight w = random_weight(type, rows, cols);
+  bench::BenchWeight w = bench::random_weight(type, rows, cols);
   std::vector<float> x(static_cast<size_t>(batch) * cols, 0.5f), y(static_cast<size_t>(batch) * rows);
   backend->matmul(w.t, x.data(), batch, y.data());  // uploads the weight
   for (auto _ : state) {

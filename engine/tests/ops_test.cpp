@@ -21,5 +21,12 @@ TEST(Ops, SiluMulMatchesLibmIncludingLargeInputs) {
   }
 }
 
+TEST(Ops, AddBiasAddsTheBiasToEveryRow) {
+  std::vector<float> x = {1, 2, 3, 10, 20, 30};
+  const float bias[3] = {0.5f, -1, 4};
+  add_bias(x.data(), bias, 2, 3);
+  EXPECT_EQ(x, (std::vector<float>{1.5f, 1, 7, 10.5f, 19, 34}));
+}
+
 }  // namespace
 }  // namespace quant

@@ -19,6 +19,8 @@ struct Tensor {
   int64_t cols() const { return ne[0]; }
   int64_t rows() const { return ne[1] * ne[2] * ne[3]; }
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+  // The values of an F32 tensor (norm weights and biases: the loader requires them to be F32).
+  const float* f32() const { return reinterpret_cast<const float*>(data); }
 };
 
 // Converts one row of any supported weight type to float (used for embeddings and tests).

@@ -24,19 +24,6 @@
 
 namespace quant {
 
-namespace {
-
-const float* f32(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
-
-// rows x width activations: every row += bias
-void add_bias(float* x, const Tensor& bias, int rows, int width) {
-  const float* b = f32(bias);
-  for (int t = 0; t < rows; ++t)
-    for (int i = 0; i < width; ++i) x[static_cast<size_t>(t) * width + i] += b[i];
-}
-
-}  // namespace
-
 Session::Session(const Model& model, ThreadPool& pool, Backend& backend, const SessionOptions& opts)
     : model_(model), pool_(pool), backend_(backend) {
   const ModelConfig& c = model.config();
@@ -107,7 +94,7 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     const LayerConfig& lc = c.layers[l];
 
     // h = rmsnorm(x) * attn_norm
-    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.attn_norm), &xb_[t * E], E, c.rms_eps);
+    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], L.attn_norm.f32(), &xb_[t * E], E, c.rms_eps);
     // q, k, v = h Wq (+ bq), h Wk (+ bk), h Wv (+ bv)
     {
       const Tensor* w_qkv[] = {&L.wq, &L.wk, &L.wv};
@@ -115,14 +102,14 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
       backend_.matmul_many(w_qkv, 3, xb_.data(), n, y_qkv);
     }
     if (fe.qkv_bias) {
-      add_bias(q_.data(), L.bq, n, qw);
-      add_bias(k_.data(), L.bk, n, kvw);
-      add_bias(v_.data(), L.bv, n, kvw);
+      add_bias(q_.data(), L.bq.f32(), n, qw);
+      add_bias(k_.data(), L.bk.f32(), n, kvw);
+      add_bias(v_.data(), L.bv.f32(), n, kvw);
     }
     // q_h = rmsnorm(q_h) * q_norm, k_h = rmsnorm(k_h) * k_norm for every head
     if (fe.qk_norm) {
-      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&q_[i * hd], f32(L.q_norm), &q_[i * hd], hd, c.rms_eps);
-      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&k_[i * hd], f32(L.k_norm), &k_[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&q_[i * hd], L.q_norm.f32(), &q_[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&k_[i * hd], L.k_norm.f32(), &k_[i * hd], hd, c.rms_eps);
     }
     // rotate q and k by their position; store k and v in the cache
     for (int t = 0; t < n; ++t) {
@@ -139,11 +126,11 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     // x += (a Wo), normalised first when the family has post-norms
     backend_.matmul(L.wo, att_.data(), n, hb_.data());
     if (fe.post_norms)
-      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], f32(L.post_attn_norm), &hb_[t * E], E, c.rms_eps);
+      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], L.post_attn_norm.f32(), &hb_[t * E], E, c.rms_eps);
     for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
 
     // h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
-    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], f32(L.ffn_norm), &xb_[t * E], E, c.rms_eps);
+    for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], L.ffn_norm.f32(), &xb_[t * E], E, c.rms_eps);
     {
       const Tensor* w_gu[] = {&L.ffn_gate, &L.ffn_up};
       float* y_gu[] = {gate_.data(), up_.data()};
@@ -154,7 +141,7 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     backend_.matmul(L.ffn_down, gate_.data(), n, hb_.data());
     // x += f, normalised first when the family has post-norms
     if (fe.post_norms)
-      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], f32(L.post_ffn_norm), &hb_[t * E], E, c.rms_eps);
+      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], L.post_ffn_norm.f32(), &hb_[t * E], E, c.rms_eps);
     for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
   }
   n_past_ += n;
@@ -162,7 +149,7 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
 
   // logits = (rmsnorm(x) * output_norm) Wout, for the last row or every row
   const int first = all_logits ? 0 : n - 1;
-  for (int t = first; t < n; ++t) rmsnorm(&x_[t * E], f32(w.output_norm), &xb_[(t - first) * E], E, c.rms_eps);
+  for (int t = first; t < n; ++t) rmsnorm(&x_[t * E], w.output_norm.f32(), &xb_[(t - first) * E], E, c.rms_eps);
   backend_.matmul(w.output, xb_.data(), n - first, logits);
 }
 

@@ -19,6 +19,11 @@ void rmsnorm(const float* x, const float* w, float* y, int n, float eps) {
   for (int i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
 }
 
+void add_bias(float* x, const float* bias, int rows, int width) {
+  for (int t = 0; t < rows; ++t)
+    for (int i = 0; i < width; ++i) x[static_cast<size_t>(t) * width + i] += bias[i];
+}
+
 void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, const float* freqs, bool neox) {
   const int half = n_rot / 2;
   for (int i = 0; i < half; ++i) {

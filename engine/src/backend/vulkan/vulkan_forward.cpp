@@ -23,18 +23,6 @@
 
 namespace quant::vk {
 
-namespace {
-
-const float* f32(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
-
-void add_bias(float* x, const Tensor& bias, int rows, int width) {
-  const float* b = f32(bias);
-  for (int t = 0; t < rows; ++t)
-    for (int i = 0; i < width; ++i) x[static_cast<size_t>(t) * width + i] += b[i];
-}
-
-}  // namespace
-
 void VulkanBackend::run_layers(const ForwardBatch& b) {
   const ModelConfig& c = b.model.config();
   const FamilyFeatures& fe = c.features;
@@ -83,13 +71,13 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
     float* kh = qh + k_off;
     float* vh = qh + v_off;
     if (fe.qkv_bias) {
-      add_bias(qh, L.bq, n, qw);
-      add_bias(kh, L.bk, n, kvw);
-      add_bias(vh, L.bv, n, kvw);
+      add_bias(qh, L.bq.f32(), n, qw);
+      add_bias(kh, L.bk.f32(), n, kvw);
+      add_bias(vh, L.bv.f32(), n, kvw);
     }
     if (fe.qk_norm) {
-      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&qh[i * hd], f32(L.q_norm), &qh[i * hd], hd, c.rms_eps);
-      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&kh[i * hd], f32(L.k_norm), &kh[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&qh[i * hd], L.q_norm.f32(), &qh[i * hd], hd, c.rms_eps);
+      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&kh[i * hd], L.k_norm.f32(), &kh[i * hd], hd, c.rms_eps);
     }
     for (int t = 0; t < n; ++t) {
       rope(qh + size_t(t) * qw, c.n_head, hd, c.rope_dim, b.pos0 + t, lc.rope_freqs.data(), neox);
