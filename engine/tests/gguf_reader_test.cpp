@@ -257,6 +257,14 @@ TEST(GgufReader, OpenReportsMissingAndEmptyFiles) {
   EXPECT_EQ(f->tensors().size(), 2u);
 }
 
+TEST(HugePageBuffer, StartsOnAHugePageAndIsWritable) {
+  HugePageBuffer b(3 * 1000 * 1000 + 7);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b.data()) % (2u << 20), 0u);
+  b.data()[0] = 1;
+  b.data()[3 * 1000 * 1000 + 6] = 2;
+  EXPECT_EQ(b.data()[0] + b.data()[3 * 1000 * 1000 + 6], 3);
+}
+
 // The copy mode holds the same bytes and tensors as the mapping, from a 2 MiB boundary (huge pages).
 TEST(GgufReader, CopiedFileMatchesTheMappedOne) {
   std::string good = test::temp_path("copy.gguf");

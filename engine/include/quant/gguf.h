@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "quant/ggml_types.h"
+#include "quant/huge_pages.h"
 
 namespace quant {
 
@@ -61,7 +62,7 @@ class GgufFile {
   uint32_t alignment() const { return alignment_; }
   const uint8_t* bytes() const { return base_; }
   WeightMemory memory() const { return memory_; }
-  bool huge_pages_advised() const { return huge_pages_advised_; }  // copy: the kernel accepted the advice
+  bool huge_pages_advised() const { return copy_ && copy_->advised(); }  // copy: the kernel accepted the advice
 
   const std::map<std::string, GgufValue, std::less<>>& metadata() const { return kv_; }
   const GgufValue* find(std::string_view key) const;
@@ -88,10 +89,9 @@ class GgufFile {
   std::string path_;
   const uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
-  void* mapping_ = nullptr;  // non-null when we own a mapping (of the file, or the anonymous copy)
-  size_t mapping_len_ = 0;
+  void* mapping_ = nullptr;  // non-null when we own a mapping of the file
+  std::unique_ptr<HugePageBuffer> copy_;  // WeightMemory::copy: the bytes
   WeightMemory memory_ = WeightMemory::mmap;
-  bool huge_pages_advised_ = false;
   uint32_t version_ = 0;
   uint32_t alignment_ = 32;
   std::map<std::string, GgufValue, std::less<>> kv_;

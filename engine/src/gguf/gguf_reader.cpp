@@ -149,21 +149,17 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string& path, WeightMemory m
   ::close(fd);
   if (m == MAP_FAILED) throw InputError(path + ": cannot mmap: " + std::strerror(errno));
   f->mapping_ = m;
-  f->mapping_len_ = f->size_;
   f->base_ = static_cast<const uint8_t*>(m);
   if (memory == WeightMemory::copy) {
-    // An anonymous region starting on a 2 MiB boundary (huge pages are 2 MiB on x86-64), then the bytes.
-    constexpr size_t kHuge = size_t(2) << 20;
-    const size_t len = (f->size_ + kHuge - 1) / kHuge * kHuge + kHuge;
-    void* a = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (a == MAP_FAILED) throw InputError(path + ": cannot allocate " + std::to_string(len) + " bytes for the weights");
-    auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(a) + kHuge - 1) & ~uintptr_t(kHuge - 1));
-    f->huge_pages_advised_ = madvise(aligned, len - (aligned - static_cast<uint8_t*>(a)), MADV_HUGEPAGE) == 0;
-    std::memcpy(aligned, m, f->size_);
+    try {
+      f->copy_ = std::make_unique<HugePageBuffer>(f->size_);
+    } catch (const std::bad_alloc&) {
+      throw InputError(path + ": cannot allocate " + std::to_string(f->size_) + " bytes for the weights (try --mmap)");
+    }
+    std::memcpy(f->copy_->data(), m, f->size_);
     munmap(m, f->size_);
-    f->mapping_ = a;
-    f->mapping_len_ = len;
-    f->base_ = aligned;
+    f->mapping_ = nullptr;
+    f->base_ = f->copy_->data();
     f->memory_ = WeightMemory::copy;
   }
   f->parse_all();
@@ -182,7 +178,7 @@ std::unique_ptr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, cons
 }
 
 GgufFile::~GgufFile() {
-  if (mapping_) munmap(mapping_, mapping_len_);
+  if (mapping_) munmap(mapping_, size_);
 }
 
 void GgufFile::parse_all() {

@@ -14,12 +14,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
-#include <sys/mman.h>
-
 #include "quant/build_info.h"
+#include "quant/huge_pages.h"
 
 namespace {
 
@@ -118,21 +118,17 @@ int main(int argc, char** argv) {
   const size_t bytes = arr.n * sizeof(float);
   // Huge-page memory, as quant reads its weights from by default (WeightMemory::copy): the limit is
   // measured on the same kind of pages the decoder streams.
-  constexpr size_t kHuge = size_t(2) << 20;
-  const size_t alloc = (bytes + kHuge - 1) / kHuge * kHuge;
-  bool advised = true;
-  auto huge_array = [&] {
-    void* p = std::aligned_alloc(kHuge, alloc);
-    if (p) advised = madvise(p, alloc, MADV_HUGEPAGE) == 0 && advised;
-    return static_cast<float*>(p);
-  };
-  arr.a = huge_array();
-  arr.b = huge_array();
-  arr.c = huge_array();
-  if (!arr.a || !arr.b || !arr.c) {
+  std::unique_ptr<quant::HugePageBuffer> bufs[3];
+  try {
+    for (auto& b : bufs) b = std::make_unique<quant::HugePageBuffer>(bytes);
+  } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "quant-bandwidth: error: cannot allocate 3 x %d MiB (lower --size-mib)\n", size_mib);
     return 1;
   }
+  const bool advised = bufs[0]->advised() && bufs[1]->advised() && bufs[2]->advised();
+  arr.a = reinterpret_cast<float*>(bufs[0]->data());
+  arr.b = reinterpret_cast<float*>(bufs[1]->data());
+  arr.c = reinterpret_cast<float*>(bufs[2]->data());
   FILE* out = json ? stderr : stdout;
   nlohmann::json results = nlohmann::json::array();
   std::fprintf(out, "| threads | read GB/s | copy GB/s | triad GB/s |\n|---|---|---|---|\n");
@@ -159,8 +155,5 @@ int main(int argc, char** argv) {
                                    {"cxx_flags", b.cxx_flags}, {"build_type", b.build_type}}}};
     std::printf("%s\n", j.dump(2).c_str());
   }
-  std::free(arr.a);
-  std::free(arr.b);
-  std::free(arr.c);
   return 0;
 }
