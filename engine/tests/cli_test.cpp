@@ -83,6 +83,32 @@ TEST(Cli, InfoJsonDescribesTheModel) {
   EXPECT_EQ(jm["model"]["huge_pages_advised"], false);
 }
 
+// With the CPU backend, Q4_0 matmul weights are regrouped in the private copy for the decode kernels: the
+// JSON says how many, and every logit equals the --mmap run's (GGUF layout), one token at a time and in
+// batches (the batch kernels read the regrouped rows too).
+TEST(Cli, RegroupedQ4_0WeightsGiveTheMappedFilesLogits) {
+  SyntheticSpec spec;
+  spec.n_embd = 320;  // 10 blocks a row: one run of 8 regrouped, 2 in GGUF order
+  spec.n_ff = 512;
+  spec.weight_type = GgmlType::Q4_0;
+  spec.tied_embeddings = false;
+  const std::string model = test::temp_path("cli-q4_0.gguf");
+  make_synthetic_model(spec).write(model);
+  const std::string tokens = " --tokens \"1 300 301 302 303 304 305 306 307 308 309\" -k fp32 -v fp32 -t 2 --backend cpu";
+  for (const char* batch : {"1", "16"}) {
+    const std::string copied = test::temp_path("logits-copy.bin"), mapped = test::temp_path("logits-mmap.bin");
+    CliRun c = run(model + tokens + " -b " + batch + " --json --logits-out " + copied);
+    CliRun m = run(model + tokens + " -b " + batch + " --json --mmap --logits-out " + mapped);
+    ASSERT_EQ(c.code, 0) << c.err;
+    ASSERT_EQ(m.code, 0) << m.err;
+    EXPECT_EQ(nlohmann::json::parse(c.out)["model"]["regrouped_tensors"], 2 * 7 + 1);  // 7 per layer + output
+    EXPECT_EQ(nlohmann::json::parse(m.out)["model"]["regrouped_tensors"], 0);
+    const auto a = test::read_file(copied), b = test::read_file(mapped);
+    ASSERT_EQ(a.size(), 8u + 11 * 4 + 11 * 512 * 4);
+    EXPECT_TRUE(a == b) << "logits differ between the regrouped and the GGUF layout, batch " << batch;
+  }
+}
+
 TEST(Cli, InfoListsFamilyFeaturesAndRejectsUnknownArchitectures) {
   GgufWriter w = make_synthetic_model(SyntheticSpec{});
   w.set_string("general.architecture", "mamba");

@@ -226,6 +226,61 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
   }
 }
 
+// Q4_0 rows regrouped for decode (WeightLayout::q4_0_x8) give the bits of the GGUF layout on every set, for
+// rows with no full run of 8 blocks (K=96), runs only, and runs followed by GGUF-order blocks.
+TEST_P(EverySet, RegroupedQ4_0RowsGiveTheSameBits) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool pool(2);
+  for (int K : {96, 256, 288, 1024, 2304}) {
+    for (int rows : {1, 3, 37}) {
+      Weights w = make_weights(GgmlType::Q4_0, rows, K, static_cast<uint64_t>(K + rows));
+      std::vector<uint8_t> bytes = w.bytes;
+      Tensor g = w.t;
+      g.data = bytes.data();
+      ASSERT_TRUE(regroup_for_decode(g, bytes.data()));
+      ASSERT_EQ(g.layout, WeightLayout::q4_0_x8);
+      EXPECT_EQ(K >= 256, bytes != w.bytes) << "K=" << K;  // only full runs of 8 blocks move
+      EXPECT_FALSE(regroup_for_decode(g, bytes.data())) << "a regrouped tensor is left as it is";
+      std::vector<float> row(K);
+      for (int r = 0; r < rows; ++r) {
+        dequantize_row(g, r, row.data());
+        ASSERT_EQ(0, std::memcmp(row.data(), &w.dequantised[static_cast<size_t>(r) * K], K * sizeof(float))) << "K=" << K;
+      }
+      for (int n_tok : {1, 2, 5, 9, 14}) {
+        auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok * 7 + K));
+        std::vector<float> y(static_cast<size_t>(n_tok) * rows), yg(y.size());
+        matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
+        matmul_with(ks, pool, g, x.data(), n_tok, yg.data());
+        ASSERT_EQ(0, std::memcmp(y.data(), yg.data(), y.size() * sizeof(float)))
+            << isa_name(isa) << " K=" << K << " rows=" << rows << " n_tok=" << n_tok;
+      }
+    }
+  }
+}
+
+// The regrouped layout itself (kernels.h): a run's scales in the order of blocks 0 2 4 6 1 3 5 7, then the
+// quants of blocks 0..7 in order; other types are not touched.
+TEST(Regroup, PlacesScalesInLaneOrderThenQuantsInBlockOrder) {
+  Weights w = make_weights(GgmlType::Q4_0, 1, 288, 5);  // one run + one GGUF-order block
+  std::vector<uint8_t> bytes = w.bytes;
+  Tensor g = w.t;
+  g.data = bytes.data();
+  ASSERT_TRUE(regroup_for_decode(g, bytes.data()));
+  const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+  for (int slot = 0; slot < 8; ++slot)
+    EXPECT_EQ(0, std::memcmp(&bytes[2 * slot], &w.bytes[18 * order[slot]], 2)) << "scale slot " << slot;
+  for (int b = 0; b < 8; ++b) EXPECT_EQ(0, std::memcmp(&bytes[16 + 16 * b], &w.bytes[18 * b + 2], 16)) << "block " << b;
+  EXPECT_EQ(0, std::memcmp(&bytes[144], &w.bytes[144], 18)) << "the block after the run keeps its place";
+
+  Weights q8 = make_weights(GgmlType::Q8_0, 2, 256, 6);
+  std::vector<uint8_t> q8_bytes = q8.bytes;
+  EXPECT_FALSE(regroup_for_decode(q8.t, q8_bytes.data()));
+  EXPECT_EQ(q8.t.layout, WeightLayout::gguf);
+  EXPECT_EQ(q8_bytes, q8.bytes);
+}
+
 // Several matrices as one job (Q, K, V; gate, up) give the bits of each matrix run alone, also when their
 // types need different activation formats (a Q4_K_M mix: Q4_K beside Q6_K, Q8_0 beside Q4_0 and F16).
 TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {

@@ -61,6 +61,8 @@ class GgufFile {
   uint64_t file_size() const { return size_; }
   uint32_t alignment() const { return alignment_; }
   const uint8_t* bytes() const { return base_; }
+  // The private copy's bytes (WeightMemory::copy), which the owner may rewrite; null for a mapping.
+  uint8_t* writable_bytes() { return copy_ ? copy_->data() : nullptr; }
   WeightMemory memory() const { return memory_; }
   bool huge_pages_advised() const { return copy_ && copy_->advised(); }  // copy: the kernel accepted the advice
 

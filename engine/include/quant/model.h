@@ -99,11 +99,19 @@ class Model {
   const GgufFile& file() const { return *file_; }
   uint64_t n_params() const { return n_params_; }
 
+  // For the CPU matmuls: rewrites in place the weights whose type has a faster decode layout (Q4_0; see
+  // regroup_for_decode), in the private copy only (WeightMemory::copy; a mapping stays as it is). Tensors
+  // read by row lookup keep the GGUF layout: token_embd, and output when tied to it. Returns how many
+  // tensors changed (also kept for reports); results are bit-identical either way.
+  int regroup_for_cpu_decode();
+  int regrouped_tensors() const { return regrouped_; }
+
  private:
   std::unique_ptr<GgufFile> file_;
   ModelConfig config_;
   Weights weights_;
   uint64_t n_params_ = 0;
+  int regrouped_ = 0;
 };
 
 }  // namespace quant

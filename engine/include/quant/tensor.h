@@ -8,12 +8,20 @@
 
 namespace quant {
 
+// How a tensor's rows are stored. The loader gives the GGUF layout; for the CPU backend, matmul weights of
+// some types may be regrouped in memory for faster decode kernels (quant/matmul.h, regroup_for_decode).
+enum class WeightLayout : uint8_t {
+  gguf,
+  q4_0_x8,  // Q4_0, each run of 8 blocks stored as [8 scales | the 8 blocks' quants] (ops/kernels.h)
+};
+
 struct Tensor {
   std::string name;
   GgmlType type = GgmlType::F32;
   int64_t ne[4] = {1, 1, 1, 1};  // ne[0] = row length (contiguous), ne[1] = rows, ...
   const uint8_t* data = nullptr;
-  size_t row_bytes = 0;          // bytes of one row of ne[0] elements
+  size_t row_bytes = 0;          // bytes of one row of ne[0] elements (the same in every layout)
+  WeightLayout layout = WeightLayout::gguf;
 
   bool present() const { return data != nullptr; }
   int64_t cols() const { return ne[0]; }

@@ -13,7 +13,17 @@ namespace quant {
 enum class Isa;  // quant/cpu_features.h (not included here: see above)
 
 // The weight encodings the kernels know.
-enum class WeightKind : uint8_t { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, count };
+enum class WeightKind : uint8_t { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_0_x8, count };
+
+// Q4_0 rows regrouped for decode (WeightLayout::q4_0_x8, WeightKind::q4_0_x8). Each run of 8 blocks
+// (144 bytes, as in GGUF) becomes [8 fp16 scales | 4 x (16 quant bytes of block 2k, 16 of block 2k+1)],
+// the scales in the order blocks 0 2 4 6 1 3 5 7 (the lanes the x86 decode reduction leaves them in): one
+// load gives 8 scales and one load a pair's quants, where GGUF order needs 8 scalar loads and two 16-byte
+// loads. Blocks after the last full run keep the GGUF layout (and offset). Same row size.
+constexpr int kX8Blocks = 8;
+constexpr int kX8Bytes = 144;
+constexpr int kX8Quants = 16;  // the scales come first
+constexpr int x8_scale_slot(int o) { return (o % 2) * 4 + o / 2; }  // block o of a run -> its scale's slot
 
 // How activations are presented to a weight kind (quantised once per matmul, 8-bit where it says q8).
 enum class ActFormat : uint8_t {

@@ -137,6 +137,20 @@ float dot_nibble(WeightKind k, const uint8_t* w, const QActs& a, int t) {
     const uint8_t* qs = nullptr;
     switch (k) {
       case WeightKind::q4_0: { auto* p = reinterpret_cast<const BlockQ4_0*>(w) + b; dw = fp16_to_fp32(p->d); qs = p->qs; break; }
+      case WeightKind::q4_0_x8: {
+        const int g = b / kX8Blocks, o = b % kX8Blocks;
+        if (g < nb / kX8Blocks) {  // a block of a regrouped run
+          uint16_t d;
+          std::memcpy(&d, w + g * kX8Bytes + 2 * x8_scale_slot(o), 2);
+          dw = fp16_to_fp32(d);
+          qs = w + g * kX8Bytes + kX8Quants + 16 * o;
+        } else {  // after the last full run: GGUF order
+          auto* p = reinterpret_cast<const BlockQ4_0*>(w) + b;
+          dw = fp16_to_fp32(p->d);
+          qs = p->qs;
+        }
+        break;
+      }
       case WeightKind::q4_1: { auto* p = reinterpret_cast<const BlockQ4_1*>(w) + b; dw = fp16_to_fp32(p->d); mw = fp16_to_fp32(p->m); qs = p->qs; break; }
       case WeightKind::q5_0: { auto* p = reinterpret_cast<const BlockQ5_0*>(w) + b; dw = fp16_to_fp32(p->d); qs = p->qs; std::memcpy(&qh, p->qh, 4); break; }
       default: { auto* p = reinterpret_cast<const BlockQ5_1*>(w) + b; dw = fp16_to_fp32(p->d); mw = fp16_to_fp32(p->m); qs = p->qs; std::memcpy(&qh, p->qh, 4); break; }
@@ -147,8 +161,8 @@ float dot_nibble(WeightKind k, const uint8_t* w, const QActs& a, int t) {
     }
     int acc = 0;
     for (int j = 0; j < kQK; ++j) acc += q[j] * x[j];
-    if (k == WeightKind::q4_0 || k == WeightKind::q5_0) {
-      const int zero = k == WeightKind::q4_0 ? 8 : 16;
+    if (k == WeightKind::q4_0 || k == WeightKind::q4_0_x8 || k == WeightKind::q5_0) {
+      const int zero = k == WeightKind::q5_0 ? 16 : 8;
       s += dw * dx * static_cast<float>(acc - zero * sx);
     } else {
       s += dw * dx * static_cast<float>(acc) + mw * dx * static_cast<float>(sx);
@@ -242,7 +256,7 @@ const KernelSet kRef = {
     "scalar",
     {gemm_ref<WeightKind::f32>, gemm_ref<WeightKind::f16>, gemm_ref<WeightKind::bf16>, gemm_ref<WeightKind::q8_0>,
      gemm_ref<WeightKind::q4_0>, gemm_ref<WeightKind::q4_1>, gemm_ref<WeightKind::q5_0>, gemm_ref<WeightKind::q5_1>,
-     gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>},
+     gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>, gemm_ref<WeightKind::q4_0_x8>},
     quantize_ref,
     {},
 };

@@ -47,6 +47,17 @@ std::optional<KindInfo> kind_of(GgmlType type) {
   }
 }
 
+// The kernels' view of a weight: its type, and for regrouped rows the kind that reads that layout.
+std::optional<KindInfo> kind_of(const Tensor& t) {
+  auto info = kind_of(t.type);
+  if (info && t.layout == WeightLayout::q4_0_x8) {
+    if (t.type != GgmlType::Q4_0)
+      throw InputError("tensor " + t.name + ": layout q4_0_x8 on a " + std::string(ggml_type_name(t.type)) + " tensor");
+    info->kind = WeightKind::q4_0_x8;
+  }
+  return info;
+}
+
 const KernelSet& active_kernels() {
   static const KernelSet* ks = [] {
     const KernelSet* k = kernel_set(selected_isa());
@@ -130,6 +141,12 @@ std::string_view matmul_kernels_name() { return active_kernels().name; }
 void dequantize_row(const Tensor& t, int64_t row, float* out) {
   const uint8_t* p = t.row(row);
   const int n = static_cast<int>(t.cols());
+  thread_local std::vector<uint8_t> gguf_row;
+  if (t.layout == WeightLayout::q4_0_x8) {
+    gguf_row.resize(t.row_bytes);
+    ungroup_q4_0_row(p, gguf_row.data(), n / kQK);
+    p = gguf_row.data();
+  }
   switch (t.type) {
     case GgmlType::F32: std::copy_n(reinterpret_cast<const float*>(p), n, out); break;
     case GgmlType::F16:
@@ -155,12 +172,12 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
                       int n_tok, float* const* ys) {
   if (count <= 0) return;
   const Tensor& W0 = *Ws[0];
-  const auto info = kind_of(W0.type);
+  const auto info = kind_of(W0);
   if (!info) throw InputError("tensor " + W0.name + ": no matmul for type " + std::string(ggml_type_name(W0.type)));
   const int K = static_cast<int>(W0.cols());
   for (int i = 0; i < count; ++i) {
     const Tensor& W = *Ws[i];
-    const auto wi = kind_of(W.type);
+    const auto wi = kind_of(W);
     if (!wi) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
     if (W.cols() != K) throw InputError("tensor " + W.name + ": row length differs from " + W0.name + "'s");
     if (K % wi->block != 0)
@@ -215,7 +232,7 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
     for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk) pieces.push_back({i, r0, std::min(Ws[i]->rows(), r0 + chunk)});
   // Batches use the repacking kernels when the set has them (same results, weights unpacked once per tile).
   auto gemm_for = [&](const Tensor& W) {
-    const int kind = static_cast<int>(kind_of(W.type)->kind);
+    const int kind = static_cast<int>(kind_of(W)->kind);
     return n_tok >= kPrefillMinTokens && ks.prefill[kind] ? ks.prefill[kind] : ks.gemm[kind];
   };
   // A thread_local is not captured: the workers must read the caller's list through a pointer.

@@ -19,6 +19,9 @@ struct ActStorage {
 // Quantises n_tok rows of K floats in the format `type`'s kernels read (the first step of matmul_with).
 QActs quantize_activations(const KernelSet& ks, GgmlType type, const float* x, int n_tok, int K, ActStorage& st);
 
+// One row of nb Q4_0 blocks from the decode layout (WeightLayout::q4_0_x8) back to GGUF order.
+void ungroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb);
+
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
                       int n_tok, float* const* ys);
 void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);

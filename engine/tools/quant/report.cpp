@@ -85,6 +85,7 @@ void add_model(json& j, const Options& o, const Model& m) {
       {"n_ctx_train", c.n_ctx_train},
       {"weights_memory", std::string(weight_memory_name(f.memory()))},
       {"huge_pages_advised", f.huge_pages_advised()},
+      {"regrouped_tensors", m.regrouped_tensors()},
   };
 }
 
