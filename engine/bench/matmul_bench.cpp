@@ -44,6 +44,37 @@ void BM_Matmul(benchmark::State& state) {
   state.SetLabel(std::string(ggml_type_name(type)) + " " + std::string(isa_name(isa)));
 }
 
+// Decode (batch 1) on the rows the CPU backend regroups at load (quant/matmul.h, regroup_for_decode),
+// beside BM_Matmul's GGUF-order rows of the same values. Args: type, threads, isa (rows 5632, cols 2048).
+void BM_MatmulRegrouped(benchmark::State& state) {
+  const auto type = static_cast<GgmlType>(state.range(0));
+  const int threads = static_cast<int>(state.range(1)), rows = 5632, cols = 2048;
+  const Isa isa = static_cast<Isa>(state.range(2));
+  if (!isa_usable(isa)) {
+    state.SkipWithError("kernel set not usable on this CPU");
+    return;
+  }
+  bench::BenchWeight w = bench::random_weight(type, rows, cols);
+  if (!regroup_for_decode(w.t, w.bytes.data())) {
+    state.SkipWithError("no decode layout for this type");
+    return;
+  }
+  std::vector<float> x(cols), y(rows);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> d(0, 1);
+  for (auto& v : x) v = d(rng);
+  ThreadPool pool(threads);
+  const KernelSet& ks = *kernel_set(isa);
+  for (auto _ : state) {
+    matmul_with(ks, pool, w.t, x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(w.bytes.size()));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * state.iterations(), benchmark::Counter::kIsRate,
+                                                 benchmark::Counter::kIs1000);
+  state.SetLabel(std::string(ggml_type_name(type)) + " " + std::string(isa_name(isa)) + " regrouped");
+}
+
 void Args(benchmark::internal::Benchmark* b) {
   for (int isa : {static_cast<int>(Isa::avx2), static_cast<int>(Isa::avx_vnni), static_cast<int>(Isa::avx512_vnni)})
     for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K})
@@ -53,6 +84,9 @@ void Args(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Matmul)->Apply(Args)->UseRealTime();
+BENCHMARK(BM_MatmulRegrouped)->ArgsProduct({{static_cast<int>(GgmlType::Q4_0), static_cast<int>(GgmlType::Q4_K)}, {1, 2},
+                                            {static_cast<int>(Isa::avx2), static_cast<int>(Isa::avx_vnni), static_cast<int>(Isa::avx512_vnni)}})
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace quant

@@ -152,7 +152,10 @@ TEST_P(EverySet, QuantisesActivationsExactlyLikeTheReference) {
       const QActs r = quantize_activations(*kernel_set_ref(), type, x.data(), n_tok, K, s2);
       EXPECT_EQ(0, std::memcmp(a.qs, r.qs, n_tok * a.ld_qs)) << ggml_type_name(type) << " K=" << K;
       EXPECT_EQ(0, std::memcmp(a.d, r.d, n_tok * a.ld_d * sizeof(float)));
-      if (a.fmt == ActFormat::q8_256) EXPECT_EQ(0, std::memcmp(a.bsums, r.bsums, n_tok * a.ld_bsums * 2));
+      if (a.fmt == ActFormat::q8_256) {
+        EXPECT_EQ(0, std::memcmp(a.bsums, r.bsums, n_tok * a.ld_bsums * 2));
+        EXPECT_EQ(0, std::memcmp(a.qs_il, r.qs_il, n_tok * a.ld_qs)) << "interleaved copy, K=" << K;
+      }
       if (a.fmt == ActFormat::q8_pair) {
         EXPECT_EQ(0, std::memcmp(a.ioff, r.ioff, n_tok * a.ld_pair * 4));
         EXPECT_EQ(0, std::memcmp(a.dsum, r.dsum, n_tok * a.ld_pair * 4));
@@ -226,35 +229,39 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
   }
 }
 
-// Q4_0 rows regrouped for decode (WeightLayout::q4_0_x8) give the bits of the GGUF layout on every set, for
-// rows with no full run of 8 blocks (K=96), runs only, and runs followed by GGUF-order blocks.
-TEST_P(EverySet, RegroupedQ4_0RowsGiveTheSameBits) {
+// Rows regrouped for decode (Q4_0: WeightLayout::q4_0_x8, Q4_K: q4_k_il) give the bits of the GGUF layout
+// on every set, decode and batch kernels alike. Q4_0: rows with no full run of 8 blocks (K=96), runs only,
+// and runs followed by GGUF-order blocks; Q4_K: one and several blocks.
+TEST_P(EverySet, RegroupedRowsGiveTheSameBits) {
   const Isa isa = GetParam();
   if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
   const KernelSet& ks = *kernel_set(isa);
   ThreadPool pool(2);
-  for (int K : {96, 256, 288, 1024, 2304}) {
-    for (int rows : {1, 3, 37}) {
-      Weights w = make_weights(GgmlType::Q4_0, rows, K, static_cast<uint64_t>(K + rows));
-      std::vector<uint8_t> bytes = w.bytes;
-      Tensor g = w.t;
-      g.data = bytes.data();
-      ASSERT_TRUE(regroup_for_decode(g, bytes.data()));
-      ASSERT_EQ(g.layout, WeightLayout::q4_0_x8);
-      EXPECT_EQ(K >= 256, bytes != w.bytes) << "K=" << K;  // only full runs of 8 blocks move
-      EXPECT_FALSE(regroup_for_decode(g, bytes.data())) << "a regrouped tensor is left as it is";
-      std::vector<float> row(K);
-      for (int r = 0; r < rows; ++r) {
-        dequantize_row(g, r, row.data());
-        ASSERT_EQ(0, std::memcmp(row.data(), &w.dequantised[static_cast<size_t>(r) * K], K * sizeof(float))) << "K=" << K;
-      }
-      for (int n_tok : {1, 2, 5, 9, 14}) {
-        auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok * 7 + K));
-        std::vector<float> y(static_cast<size_t>(n_tok) * rows), yg(y.size());
-        matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
-        matmul_with(ks, pool, g, x.data(), n_tok, yg.data());
-        ASSERT_EQ(0, std::memcmp(y.data(), yg.data(), y.size() * sizeof(float)))
-            << isa_name(isa) << " K=" << K << " rows=" << rows << " n_tok=" << n_tok;
+  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_K}) {
+    for (int K : {96, 256, 288, 1024, 2304}) {
+      if (is_k(type) && K % 256) continue;
+      for (int rows : {1, 3, 37}) {
+        Weights w = make_weights(type, rows, K, static_cast<uint64_t>(K + rows));
+        std::vector<uint8_t> bytes = w.bytes;
+        Tensor g = w.t;
+        g.data = bytes.data();
+        ASSERT_TRUE(regroup_for_decode(g, bytes.data()));
+        ASSERT_EQ(g.layout, type == GgmlType::Q4_0 ? WeightLayout::q4_0_x8 : WeightLayout::q4_k_il);
+        EXPECT_EQ(K >= 256, bytes != w.bytes) << "K=" << K;  // Q4_0: only full runs of 8 blocks move
+        EXPECT_FALSE(regroup_for_decode(g, bytes.data())) << "a regrouped tensor is left as it is";
+        std::vector<float> row(K);
+        for (int r = 0; r < rows; ++r) {
+          dequantize_row(g, r, row.data());
+          ASSERT_EQ(0, std::memcmp(row.data(), &w.dequantised[static_cast<size_t>(r) * K], K * sizeof(float))) << "K=" << K;
+        }
+        for (int n_tok : {1, 2, 5, 9, 14}) {
+          auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok * 7 + K));
+          std::vector<float> y(static_cast<size_t>(n_tok) * rows), yg(y.size());
+          matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
+          matmul_with(ks, pool, g, x.data(), n_tok, yg.data());
+          ASSERT_EQ(0, std::memcmp(y.data(), yg.data(), y.size() * sizeof(float)))
+              << isa_name(isa) << " " << ggml_type_name(type) << " K=" << K << " rows=" << rows << " n_tok=" << n_tok;
+        }
       }
     }
   }
@@ -281,6 +288,43 @@ TEST(Regroup, PlacesScalesInLaneOrderThenQuantsInBlockOrder) {
   EXPECT_EQ(q8_bytes, q8.bytes);
 }
 
+// The interleaved Q4_K layout (kernels.h, kIl*) byte by byte, on a block whose scales and mins use all 6
+// bits (values 0..63 over the 16), and back: deinterleaving restores the GGUF block.
+TEST(Regroup, InterleavesQ4_KSubBlocksFourQuantsAtATime) {
+  BlockQ4_K blk{};
+  blk.d = 0x3c00;
+  blk.dmin = 0x3800;
+  int sc[8], m[8];
+  for (int j = 0; j < 8; ++j) {
+    sc[j] = (j * 9 + 5) % 64;
+    m[j] = 63 - (j * 11) % 64;
+  }
+  sc[3] = 63;
+  m[6] = 48;
+  k_pack_scales(sc, m, blk.scales);
+  uint8_t q[256];  // quant of sub-block s, index v: q[32 * s + v]
+  for (int i = 0; i < 256; ++i) q[i] = static_cast<uint8_t>((i * 7 + i / 32) % 16);
+  for (int c = 0; c < 4; ++c)
+    for (int v = 0; v < 32; ++v) blk.qs[32 * c + v] = static_cast<uint8_t>(q[64 * c + v] | q[64 * c + 32 + v] << 4);
+  uint8_t il[sizeof(BlockQ4_K)], back[sizeof(BlockQ4_K)];
+  interleave_q4_k_block(reinterpret_cast<const uint8_t*>(&blk), il);
+  EXPECT_EQ(0, std::memcmp(il, &blk, 4)) << "d and dmin stay first";
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(il[4 + i], (sc[i] & 15) | (m[i] & 15) << 4) << "low bits, value " << i;
+    EXPECT_EQ(il[12 + i % 4] >> (2 * (i / 4)) & 3, sc[i] >> 4) << "scale " << i << " high bits";
+    EXPECT_EQ(il[12 + (8 + i) % 4] >> (2 * ((8 + i) / 4)) & 3, m[i] >> 4) << "min " << i << " high bits";
+  }
+  for (int r = 0; r < 4; ++r)
+    for (int p = 0; p < 32; ++p) {
+      const int s = p / 4, k = p % 4;
+      EXPECT_EQ(il[16 + 32 * r + p] & 15, q[32 * s + 8 * r + k]) << "chunk " << r << " byte " << p;
+      EXPECT_EQ(il[16 + 32 * r + p] >> 4, q[32 * s + 8 * r + 4 + k]) << "chunk " << r << " byte " << p;
+      EXPECT_EQ(il_value(2 * r, p), 32 * s + 8 * r + k);
+    }
+  deinterleave_q4_k_block(il, back);
+  EXPECT_EQ(0, std::memcmp(back, &blk, sizeof(BlockQ4_K)));
+}
+
 // Several matrices as one job (Q, K, V; gate, up) give the bits of each matrix run alone, also when their
 // types need different activation formats (a Q4_K_M mix: Q4_K beside Q6_K, Q8_0 beside Q4_0 and F16).
 TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
@@ -295,6 +339,8 @@ TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
     std::vector<Weights> ws;
     ws.reserve(types.size());  // the tensors point into their own bytes
     for (size_t i = 0; i < types.size(); ++i) ws.push_back(make_weights(types[i], 40 + 24 * static_cast<int>(i), K, 900 + i));
+    // The decode layout beside GGUF order in one job (the first Q4_K regrouped, as the CPU backend does).
+    if (types[0] == GgmlType::Q4_K) ASSERT_TRUE(regroup_for_decode(ws[0].t, const_cast<uint8_t*>(ws[0].t.data)));
     for (int n_tok : {1, 9}) {
       auto x = randn(static_cast<size_t>(n_tok) * K, 901);
       std::vector<const Tensor*> wp;

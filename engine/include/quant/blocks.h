@@ -104,5 +104,7 @@ void encode_row(GgmlType type, const float* x, uint8_t* out, int n);
 // The 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K block (not inline on purpose: the
 // ISA-specific kernel files must not pull shared inline code compiled with wider instruction sets).
 void k_scale_min(const uint8_t* scales, int j, int& sc, int& m);
+// The inverse: eight 6-bit scales and mins into the 12 bytes k_scale_min reads.
+void k_pack_scales(const int* sc, const int* m, uint8_t* scales);
 
 }  // namespace quant

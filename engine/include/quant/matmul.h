@@ -13,7 +13,7 @@ bool matmul_supports(GgmlType type);
 std::string_view matmul_kernels_name();
 // Rewrites a matmul weight's rows in place (at `bytes`, the writable memory t.data views) into the layout
 // the decode kernels read fastest, and records it in t.layout; matmul results are bit-identical.
-// Returns false and changes nothing for types without such a layout (every type but Q4_0 today).
+// Returns false and changes nothing for types without such a layout (every type but Q4_0 and Q4_K today).
 bool regroup_for_decode(Tensor& t, uint8_t* bytes);
 // x: n_tok rows of W.cols() floats; y: n_tok rows of W.rows() floats.
 void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);

@@ -13,6 +13,7 @@ namespace quant {
 enum class WeightLayout : uint8_t {
   gguf,
   q4_0_x8,  // Q4_0, each run of 8 blocks stored as [8 scales | the 8 blocks' quants] (ops/kernels.h)
+  q4_k_il,  // Q4_K, each block's sub-blocks interleaved 4 quants at a time, scales repacked (ops/kernels.h)
 };
 
 struct Tensor {

@@ -20,20 +20,19 @@ void k_scale_min(const uint8_t* scales, int j, int& sc, int& m) {
   }
 }
 
+void k_pack_scales(const int* sc, const int* m, uint8_t* scales) {
+  for (int j = 0; j < 4; ++j) {
+    scales[j] = static_cast<uint8_t>(sc[j] | (sc[j + 4] >> 4) << 6);
+    scales[j + 4] = static_cast<uint8_t>(m[j] | (m[j + 4] >> 4) << 6);
+    scales[j + 8] = static_cast<uint8_t>((sc[j + 4] & 15) | (m[j + 4] & 15) << 4);
+  }
+}
+
 namespace {
 
 int clamp_round(float v, int lo, int hi) {
   int q = static_cast<int>(std::lround(v));
   return q < lo ? lo : (q > hi ? hi : q);
-}
-
-// Packs eight 6-bit scales and mins into the 12-byte layout k_scale_min reads.
-void pack_scales(const int* sc, const int* m, uint8_t* out) {
-  for (int j = 0; j < 4; ++j) {
-    out[j] = static_cast<uint8_t>(sc[j] | (sc[j + 4] >> 4) << 6);
-    out[j + 4] = static_cast<uint8_t>(m[j] | (m[j + 4] >> 4) << 6);
-    out[j + 8] = static_cast<uint8_t>((sc[j + 4] & 15) | (m[j + 4] & 15) << 4);
-  }
 }
 
 // Fits x ~ (d*sc_j) * q - (dmin*m_j), q in 0..levels-1, for the 8 sub-blocks of 32 of one super-block.
@@ -55,7 +54,7 @@ void fit_k_block(const float* x, int levels, uint16_t& d_out, uint16_t& dmin_out
     sc[j] = d > 0 ? clamp_round(scale[j] / d, 0, 63) : 0;
     m[j] = dmin > 0 ? clamp_round(min[j] / dmin, 0, 63) : 0;
   }
-  pack_scales(sc, m, scales);
+  k_pack_scales(sc, m, scales);
   for (int j = 0; j < 8; ++j) {
     const float step = d * sc[j], offset = dmin * m[j];
     const float inv = step > 0 ? 1.0f / step : 0.0f;

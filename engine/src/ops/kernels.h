@@ -13,7 +13,7 @@ namespace quant {
 enum class Isa;  // quant/cpu_features.h (not included here: see above)
 
 // The weight encodings the kernels know.
-enum class WeightKind : uint8_t { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_0_x8, count };
+enum class WeightKind : uint8_t { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_0_x8, q4_k_il, count };
 
 // Q4_0 rows regrouped for decode (WeightLayout::q4_0_x8, WeightKind::q4_0_x8). Each run of 8 blocks
 // (144 bytes, as in GGUF) becomes [8 fp16 scales | 4 x (16 quant bytes of block 2k, 16 of block 2k+1)],
@@ -24,6 +24,21 @@ constexpr int kX8Blocks = 8;
 constexpr int kX8Bytes = 144;
 constexpr int kX8Quants = 16;  // the scales come first
 constexpr int x8_scale_slot(int o) { return (o % 2) * 4 + o / 2; }  // block o of a run -> its scale's slot
+
+// Q4_K blocks with interleaved sub-blocks for decode (WeightLayout::q4_k_il, WeightKind::q4_k_il); 144
+// bytes per block, as in GGUF:
+//   0-3    d, dmin (fp16, unchanged)
+//   4-11   byte i: low 4 bits of scale i | low 4 bits of min i << 4
+//   12-15  byte k, bits 2p..2p+1: high 2 bits of value k + 4p of [scale 0..7, min 0..7]
+//   16-143 4 chunks of 32 bytes; chunk r byte 4s + k: low nibble = quant 8r + k of sub-block s, high
+//          nibble = quant 8r + 4 + k of sub-block s
+// So each 32-byte nibble vector holds 4 quants of every sub-block, and its 8-bit products summed in 16-bit
+// lanes stay per sub-block (two lanes each), which one multiply by the scales finishes; the activations
+// are read in the matching order (QActs::qs_il). The scale bytes decode with a few vector operations.
+constexpr int kIlBlockBytes = 144;
+constexpr int kIlQuants = 16;  // offset of the quants
+// Activation (or weight) value index of byte position p of 32-byte group v in the interleaved order.
+constexpr int il_value(int v, int p) { return 32 * (p / 4) + 4 * v + p % 4; }
 
 // How activations are presented to a weight kind (quantised once per matmul, 8-bit where it says q8).
 enum class ActFormat : uint8_t {
@@ -59,6 +74,7 @@ struct QActs {
   int32_t* boff = nullptr;
   float* bds = nullptr;
   size_t ld_b = 0;
+  int8_t* qs_il = nullptr;   // q8_256: qs with each 256-block in the interleaved order (il_value), ld_qs
   int16_t* bsums = nullptr;  // q8_256: K/16 sums per row
   size_t ld_bsums = 0;
   int offset = 0;            // q8_pair: the weight kind's zero point (8 for Q4_0, 16 for Q5_0, else 0)

@@ -3,8 +3,10 @@
 // the formulas in blocks.h.
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels.h"
+#include "matmul_internal.h"
 #include "quant/blocks.h"
 #include "quant/half.h"
 
@@ -39,6 +41,8 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
             for (int i = 0; i < 16; ++i) s += qs[b * kQK_K + g * 16 + i];
             a.bsums[t * a.ld_bsums + b * 16 + g] = static_cast<int16_t>(s);
           }
+          for (int v = 0; v < 8; ++v)
+            for (int p = 0; p < 32; ++p) a.qs_il[t * a.ld_qs + b * kQK_K + 32 * v + p] = qs[b * kQK_K + il_value(v, p)];
         }
         break;
       }
@@ -244,6 +248,13 @@ void gemm_ref(const uint8_t* w, size_t row_bytes, int nr, const QActs& a, int t0
           break;
         case WeightKind::q8_0: v = dot_q8_0(wr, a, t0 + t); break;
         case WeightKind::q4_k: case WeightKind::q5_k: v = dot_q45_k(kKind, wr, a, t0 + t); break;
+        case WeightKind::q4_k_il: {  // read in GGUF order: the reference defines what the layout must give
+          thread_local std::vector<uint8_t> gguf;
+          gguf.resize(row_bytes);
+          for (int b = 0; b < a.K / kQK_K; ++b) deinterleave_q4_k_block(wr + b * kIlBlockBytes, gguf.data() + b * kIlBlockBytes);
+          v = dot_q45_k(WeightKind::q4_k, gguf.data(), a, t0 + t);
+          break;
+        }
         case WeightKind::q6_k: v = dot_q6_k(wr, a, t0 + t); break;
         default: v = dot_nibble(kKind, wr, a, t0 + t); break;
       }
@@ -256,7 +267,8 @@ const KernelSet kRef = {
     "scalar",
     {gemm_ref<WeightKind::f32>, gemm_ref<WeightKind::f16>, gemm_ref<WeightKind::bf16>, gemm_ref<WeightKind::q8_0>,
      gemm_ref<WeightKind::q4_0>, gemm_ref<WeightKind::q4_1>, gemm_ref<WeightKind::q5_0>, gemm_ref<WeightKind::q5_1>,
-     gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>, gemm_ref<WeightKind::q4_0_x8>},
+     gemm_ref<WeightKind::q4_k>, gemm_ref<WeightKind::q5_k>, gemm_ref<WeightKind::q6_k>, gemm_ref<WeightKind::q4_0_x8>,
+     gemm_ref<WeightKind::q4_k_il>},
     quantize_ref,
     {},
 };

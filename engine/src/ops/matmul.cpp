@@ -50,11 +50,12 @@ std::optional<KindInfo> kind_of(GgmlType type) {
 // The kernels' view of a weight: its type, and for regrouped rows the kind that reads that layout.
 std::optional<KindInfo> kind_of(const Tensor& t) {
   auto info = kind_of(t.type);
-  if (info && t.layout == WeightLayout::q4_0_x8) {
-    if (t.type != GgmlType::Q4_0)
-      throw InputError("tensor " + t.name + ": layout q4_0_x8 on a " + std::string(ggml_type_name(t.type)) + " tensor");
-    info->kind = WeightKind::q4_0_x8;
-  }
+  if (!info || t.layout == WeightLayout::gguf) return info;
+  const bool q4_0_x8 = t.layout == WeightLayout::q4_0_x8;
+  if (t.type != (q4_0_x8 ? GgmlType::Q4_0 : GgmlType::Q4_K))
+    throw InputError("tensor " + t.name + ": layout " + (q4_0_x8 ? "q4_0_x8" : "q4_k_il") + " on a " +
+                     std::string(ggml_type_name(t.type)) + " tensor");
+  info->kind = q4_0_x8 ? WeightKind::q4_0_x8 : WeightKind::q4_k_il;
   return info;
 }
 
@@ -101,6 +102,8 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
   if (info.fmt != ActFormat::f32) {
     // 64 spare bytes: kernels may load a full vector at the end of a row.
     st.qs.resize(T * a.ld_qs + 64);
+    st.qs_il.resize(info.fmt == ActFormat::q8_256 ? T * a.ld_qs + 64 : 0);
+    a.qs_il = info.fmt == ActFormat::q8_256 ? st.qs_il.data() : nullptr;
     st.d.resize(T * a.ld_d + 8);
     st.ioff.resize(T * a.ld_pair + 8);
     st.dsum.resize(T * a.ld_pair + 8);
@@ -142,9 +145,9 @@ void dequantize_row(const Tensor& t, int64_t row, float* out) {
   const uint8_t* p = t.row(row);
   const int n = static_cast<int>(t.cols());
   thread_local std::vector<uint8_t> gguf_row;
-  if (t.layout == WeightLayout::q4_0_x8) {
+  if (t.layout != WeightLayout::gguf) {
     gguf_row.resize(t.row_bytes);
-    ungroup_q4_0_row(p, gguf_row.data(), n / kQK);
+    ungroup_row(t, p, gguf_row.data());
     p = gguf_row.data();
   }
   switch (t.type) {
@@ -203,6 +206,7 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
       QActs part = a;
       part.n_tok = t1 - t0;
       part.qs += t0 * a.ld_qs;
+      if (part.qs_il) part.qs_il += t0 * a.ld_qs;
       part.d += t0 * a.ld_d;
       part.ioff += t0 * a.ld_pair;
       part.dsum += t0 * a.ld_pair;

@@ -10,7 +10,7 @@ namespace quant {
 
 // Buffers of quantised activations, reused across calls.
 struct ActStorage {
-  std::vector<int8_t> qs;
+  std::vector<int8_t> qs, qs_il;
   std::vector<float> d, dsum, gd, gds, bd, bds;
   std::vector<int32_t> ioff, goff, boff;
   std::vector<int16_t> bsums;
@@ -19,8 +19,11 @@ struct ActStorage {
 // Quantises n_tok rows of K floats in the format `type`'s kernels read (the first step of matmul_with).
 QActs quantize_activations(const KernelSet& ks, GgmlType type, const float* x, int n_tok, int K, ActStorage& st);
 
-// One row of nb Q4_0 blocks from the decode layout (WeightLayout::q4_0_x8) back to GGUF order.
-void ungroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb);
+// One Q4_K block between GGUF and the decode layout (WeightLayout::q4_k_il); src and dst must differ.
+void interleave_q4_k_block(const uint8_t* src, uint8_t* dst);
+void deinterleave_q4_k_block(const uint8_t* src, uint8_t* dst);
+// A row of any regrouped layout back in GGUF order (row_bytes bytes); other layouts are copied.
+void ungroup_row(const Tensor& t, const uint8_t* src, uint8_t* dst);
 
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
                       int n_tok, float* const* ys);

@@ -1,5 +1,5 @@
-// Q4_0 rows in and out of the decode layout (ops/kernels.h, kX8*). Plain byte moves: the layout only
-// changes where each scale and quant byte sits, never a value.
+// Q4_0 and Q4_K rows in and out of the decode layouts (ops/kernels.h: kX8*, kIl*). Byte and bit moves:
+// a layout only changes where each scale and quant sits, never a value.
 #include <cstring>
 #include <vector>
 
@@ -27,8 +27,6 @@ void regroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb) {
   std::memcpy(dst + ng * kX8Bytes, src + ng * kX8Bytes, (nb - ng * kX8Blocks) * sizeof(BlockQ4_0));
 }
 
-}  // namespace
-
 void ungroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb) {
   const int ng = nb / kX8Blocks;
   for (int g = 0; g < ng; ++g)
@@ -40,8 +38,91 @@ void ungroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb) {
   std::memcpy(dst + ng * kX8Bytes, src + ng * kX8Bytes, (nb - ng * kX8Blocks) * sizeof(BlockQ4_0));
 }
 
+// Q4_K, GGUF: d, dmin, 12 bytes of packed 6-bit scales and mins (blocks.h), then quant 32c + i of
+// sub-blocks 2c (low nibble) and 2c+1 (high nibble) in byte 32c + i.
+static_assert(sizeof(BlockQ4_K) == kIlBlockBytes && kIlQuants == 16);
+
+// The byte of chunk r, position p of the interleaved quants, and which GGUF nibble each half comes from.
+struct IlSource {
+  int byte_lo, shift_lo, byte_hi, shift_hi;
+};
+IlSource il_source(int r, int p) {
+  const int s = p / 4, k = p % 4;
+  const int v_lo = 8 * r + k, v_hi = 8 * r + 4 + k;  // quant index within sub-block s
+  // Sub-block s's quant v sits in GGUF byte 32 * (s / 2) + v, low nibble for even s.
+  return {32 * (s / 2) + v_lo, 4 * (s % 2), 32 * (s / 2) + v_hi, 4 * (s % 2)};
+}
+
+void regroup_q4_k_row(uint8_t* row, int nb) {
+  uint8_t blk[kIlBlockBytes];
+  for (int b = 0; b < nb; ++b) {
+    std::memcpy(blk, row + b * kIlBlockBytes, kIlBlockBytes);
+    interleave_q4_k_block(blk, row + b * kIlBlockBytes);
+  }
+}
+
+}  // namespace
+
+void interleave_q4_k_block(const uint8_t* src, uint8_t* dst) {
+  std::memcpy(dst, src, 4);  // d, dmin
+  int v[16];                 // scales 0..7, mins 0..7
+  for (int j = 0; j < 8; ++j) k_scale_min(src + 4, j, v[j], v[8 + j]);
+  for (int i = 0; i < 8; ++i) dst[4 + i] = static_cast<uint8_t>((v[i] & 15) | (v[8 + i] & 15) << 4);
+  for (int k = 0; k < 4; ++k) {
+    int hi = 0;
+    for (int p = 0; p < 4; ++p) hi |= (v[k + 4 * p] >> 4) << (2 * p);
+    dst[12 + k] = static_cast<uint8_t>(hi);
+  }
+  const uint8_t* q = src + kIlQuants;
+  for (int r = 0; r < 4; ++r)
+    for (int p = 0; p < 32; ++p) {
+      const IlSource from = il_source(r, p);
+      const int lo = q[from.byte_lo] >> from.shift_lo & 15, hi = q[from.byte_hi] >> from.shift_hi & 15;
+      dst[kIlQuants + 32 * r + p] = static_cast<uint8_t>(lo | hi << 4);
+    }
+}
+
+void deinterleave_q4_k_block(const uint8_t* src, uint8_t* dst) {
+  std::memcpy(dst, src, 4);
+  int sc[8], m[8];
+  for (int i = 0; i < 8; ++i) {
+    const int v[2] = {i, 8 + i};
+    for (int h = 0; h < 2; ++h) {
+      const int lo = src[4 + i] >> (4 * h) & 15, hi = src[12 + v[h] % 4] >> (2 * (v[h] / 4)) & 3;
+      (h == 0 ? sc : m)[i] = lo | hi << 4;
+    }
+  }
+  k_pack_scales(sc, m, dst + 4);
+  uint8_t* q = dst + kIlQuants;
+  std::memset(q, 0, kIlBlockBytes - kIlQuants);
+  for (int r = 0; r < 4; ++r)
+    for (int p = 0; p < 32; ++p) {
+      const IlSource to = il_source(r, p);
+      const uint8_t b = src[kIlQuants + 32 * r + p];
+      q[to.byte_lo] = static_cast<uint8_t>(q[to.byte_lo] | (b & 15) << to.shift_lo);
+      q[to.byte_hi] = static_cast<uint8_t>(q[to.byte_hi] | (b >> 4) << to.shift_hi);
+    }
+}
+
+void ungroup_row(const Tensor& t, const uint8_t* src, uint8_t* dst) {
+  const int n = static_cast<int>(t.cols());
+  switch (t.layout) {
+    case WeightLayout::q4_0_x8: ungroup_q4_0_row(src, dst, n / kQK); break;
+    case WeightLayout::q4_k_il:
+      for (int b = 0; b < n / kQK_K; ++b) deinterleave_q4_k_block(src + b * kIlBlockBytes, dst + b * kIlBlockBytes);
+      break;
+    case WeightLayout::gguf: std::memcpy(dst, src, t.row_bytes); break;
+  }
+}
+
 bool regroup_for_decode(Tensor& t, uint8_t* bytes) {
-  if (t.type != GgmlType::Q4_0 || t.layout != WeightLayout::gguf) return false;
+  if (t.layout != WeightLayout::gguf) return false;
+  if (t.type == GgmlType::Q4_K) {
+    for (int64_t r = 0; r < t.rows(); ++r) regroup_q4_k_row(bytes + static_cast<size_t>(r) * t.row_bytes, static_cast<int>(t.cols() / kQK_K));
+    t.layout = WeightLayout::q4_k_il;
+    return true;
+  }
+  if (t.type != GgmlType::Q4_0) return false;
   const int nb = static_cast<int>(t.cols() / kQK);
   std::vector<uint8_t> row(t.row_bytes);
   for (int64_t r = 0; r < t.rows(); ++r) {
