@@ -42,16 +42,16 @@ void ungroup_q4_0_row(const uint8_t* src, uint8_t* dst, int nb) {
 // sub-blocks 2c (low nibble) and 2c+1 (high nibble) in byte 32c + i.
 static_assert(sizeof(BlockQ4_K) == kIlBlockBytes && kIlQuants == 16);
 
-// The byte of chunk r, position p of the interleaved quants, and which GGUF nibble each half comes from.
-struct IlSource {
-  int byte_lo, shift_lo, byte_hi, shift_hi;
-};
-IlSource il_source(int r, int p) {
-  const int s = p / 4, k = p % 4;
-  const int v_lo = 8 * r + k, v_hi = 8 * r + 4 + k;  // quant index within sub-block s
-  // Sub-block s's quant v sits in GGUF byte 32 * (s / 2) + v, low nibble for even s.
-  return {32 * (s / 2) + v_lo, 4 * (s % 2), 32 * (s / 2) + v_hi, 4 * (s % 2)};
+// Chunk r of the interleaved quants takes, for sub-blocks 2c and 2c+1 (bytes 4*2c.. and 4*(2c+1).. of the
+// chunk), GGUF bytes 32c + 8r .. 32c + 8r + 7: their low nibbles are quants 8r .. 8r+7 of sub-block 2c,
+// their high nibbles the same quants of sub-block 2c+1. Four bytes at a time:
+constexpr uint32_t kLo = 0x0f0f0f0f, kHi = 0xf0f0f0f0;
+uint32_t load_u32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
 }
+void store_u32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
 
 void regroup_q4_k_row(uint8_t* row, int nb) {
   uint8_t blk[kIlBlockBytes];
@@ -74,11 +74,12 @@ void interleave_q4_k_block(const uint8_t* src, uint8_t* dst) {
     dst[12 + k] = static_cast<uint8_t>(hi);
   }
   const uint8_t* q = src + kIlQuants;
+  uint8_t* out = dst + kIlQuants;
   for (int r = 0; r < 4; ++r)
-    for (int p = 0; p < 32; ++p) {
-      const IlSource from = il_source(r, p);
-      const int lo = q[from.byte_lo] >> from.shift_lo & 15, hi = q[from.byte_hi] >> from.shift_hi & 15;
-      dst[kIlQuants + 32 * r + p] = static_cast<uint8_t>(lo | hi << 4);
+    for (int c = 0; c < 4; ++c) {
+      const uint32_t a = load_u32(q + 32 * c + 8 * r), b = load_u32(q + 32 * c + 8 * r + 4);
+      store_u32(out + 32 * r + 8 * c, (a & kLo) | (b & kLo) << 4);          // sub-block 2c
+      store_u32(out + 32 * r + 8 * c + 4, (a >> 4 & kLo) | (b & kHi));     // sub-block 2c+1
     }
 }
 
@@ -93,14 +94,13 @@ void deinterleave_q4_k_block(const uint8_t* src, uint8_t* dst) {
     }
   }
   k_pack_scales(sc, m, dst + 4);
+  const uint8_t* in = src + kIlQuants;
   uint8_t* q = dst + kIlQuants;
-  std::memset(q, 0, kIlBlockBytes - kIlQuants);
   for (int r = 0; r < 4; ++r)
-    for (int p = 0; p < 32; ++p) {
-      const IlSource to = il_source(r, p);
-      const uint8_t b = src[kIlQuants + 32 * r + p];
-      q[to.byte_lo] = static_cast<uint8_t>(q[to.byte_lo] | (b & 15) << to.shift_lo);
-      q[to.byte_hi] = static_cast<uint8_t>(q[to.byte_hi] | (b >> 4) << to.shift_hi);
+    for (int c = 0; c < 4; ++c) {
+      const uint32_t even = load_u32(in + 32 * r + 8 * c), odd = load_u32(in + 32 * r + 8 * c + 4);
+      store_u32(q + 32 * c + 8 * r, (even & kLo) | (odd & kLo) << 4);
+      store_u32(q + 32 * c + 8 * r + 4, (even >> 4 & kLo) | (odd & kHi));
     }
 }
 
