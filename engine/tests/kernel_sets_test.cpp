@@ -340,7 +340,9 @@ TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
     ws.reserve(types.size());  // the tensors point into their own bytes
     for (size_t i = 0; i < types.size(); ++i) ws.push_back(make_weights(types[i], 40 + 24 * static_cast<int>(i), K, 900 + i));
     // The decode layout beside GGUF order in one job (the first Q4_K regrouped, as the CPU backend does).
-    if (types[0] == GgmlType::Q4_K) ASSERT_TRUE(regroup_for_decode(ws[0].t, const_cast<uint8_t*>(ws[0].t.data)));
+    if (types[0] == GgmlType::Q4_K) {
+      ASSERT_TRUE(regroup_for_decode(ws[0].t, ws[0].bytes.data()));
+    }
     for (int n_tok : {1, 9}) {
       auto x = randn(static_cast<size_t>(n_tok) * K, 901);
       std::vector<const Tensor*> wp;
