@@ -83,7 +83,7 @@ std::vector<float> decoded_activations(const QActs& a, const float* x) {
         case ActFormat::q8_pair: {
           const int b = k / 32, j = k % 32, p = b / 2, h = b % 2;
           const int pos = p * 64 + (j < 16 ? 0 : 32) + 16 * h + j % 16;
-          v = a.d[t * a.ld_d + p * 8 + 4 * h] * a.qs[t * a.ld_qs + pos];
+          v = a.bd[t * a.ld_b + b] * a.qs[t * a.ld_qs + pos];
           break;
         }
       }
@@ -156,9 +156,13 @@ TEST_P(EverySet, QuantisesActivationsExactlyLikeTheReference) {
         EXPECT_EQ(0, std::memcmp(a.bsums, r.bsums, n_tok * a.ld_bsums * 2));
         EXPECT_EQ(0, std::memcmp(a.qs_il, r.qs_il, n_tok * a.ld_qs)) << "interleaved copy, K=" << K;
       }
-      if (a.fmt == ActFormat::q8_pair) {
-        EXPECT_EQ(0, std::memcmp(a.ioff, r.ioff, n_tok * a.ld_pair * 4));
-        EXPECT_EQ(0, std::memcmp(a.dsum, r.dsum, n_tok * a.ld_pair * 4));
+      if (a.fmt == ActFormat::q8_pair) {  // per block, and per group of 8 in the decode kernels' lane order
+        EXPECT_EQ(0, std::memcmp(a.bd, r.bd, n_tok * a.ld_b * 4));
+        EXPECT_EQ(0, std::memcmp(a.boff, r.boff, n_tok * a.ld_b * 4));
+        EXPECT_EQ(0, std::memcmp(a.bds, r.bds, n_tok * a.ld_b * 4));
+        EXPECT_EQ(0, std::memcmp(a.gd, r.gd, n_tok * a.ld_g * 4));
+        EXPECT_EQ(0, std::memcmp(a.goff, r.goff, n_tok * a.ld_g * 4));
+        EXPECT_EQ(0, std::memcmp(a.gds, r.gds, n_tok * a.ld_g * 4));
       }
     }
   }

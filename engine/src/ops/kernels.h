@@ -58,18 +58,15 @@ struct QActs {
   size_t ldx = 0;
   int8_t* qs = nullptr;      // q8: row t at qs + t*ld_qs (ld_qs >= K, pairs padded to 64 bytes)
   size_t ld_qs = 0;
-  float* d = nullptr;        // q8_32: K/32 scales per row; q8_256: K/256; q8_pair: 8 floats per pair
-  size_t ld_d = 0;           //   ([d0 x4 | d1 x4], so a vector multiply scales both blocks)
-  int32_t* ioff = nullptr;   // q8_pair: 8 int32 per pair [-off*s0,0,0,0,-off*s1,0,0,0], s = sum of q
-  float* dsum = nullptr;     // q8_pair: 8 floats per pair [d0*s0/4 x4 | d1*s1/4 x4] (min terms)
-  size_t ld_pair = 0;        // elements per row in ioff and dsum
+  float* d = nullptr;        // q8_32: K/32 scales per row; q8_256: K/256 (q8_pair: see bd)
+  size_t ld_d = 0;
   // q8_pair, per group of 8 blocks (full groups only), in the lane order the decode kernels' reduction
   // produces, [b0 b2 b4 b6 | b1 b3 b5 b7]: scales, -off*s, and d*s.
   float* gd = nullptr;
   int32_t* goff = nullptr;
   float* gds = nullptr;
   size_t ld_g = 0;           // elements per row in gd, goff and gds
-  // q8_pair, per block in natural order: scale, -off*s and d*s.
+  // q8_pair, per block in natural order: scale, -off*s and d*s (s = sum of the block's q).
   float* bd = nullptr;
   int32_t* boff = nullptr;
   float* bds = nullptr;

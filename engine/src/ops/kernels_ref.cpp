@@ -50,9 +50,6 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
         const int nb = K / kQK, np = (nb + 1) / 2;
         for (int p = 0; p < np; ++p) {
           int8_t* dst = qs + p * 64;
-          float* dv = a.d + t * a.ld_d + p * 8;
-          int32_t* off = a.ioff + t * a.ld_pair + p * 8;
-          float* ds = a.dsum + t * a.ld_pair + p * 8;
           for (int h = 0; h < 2; ++h) {
             const int b = 2 * p + h;
             int8_t q[kQK] = {};
@@ -62,11 +59,6 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
             for (int i = 0; i < kQK; ++i) s += q[i];
             std::memcpy(dst + 16 * h, q, 16);
             std::memcpy(dst + 32 + 16 * h, q + 16, 16);
-            for (int i = 0; i < 4; ++i) {
-              dv[4 * h + i] = d;
-              off[4 * h + i] = i == 0 ? -a.offset * s : 0;
-              ds[4 * h + i] = d * static_cast<float>(s) / 4;
-            }
             if (static_cast<size_t>(p / 4) * 8 < a.ld_g) {  // block 2p+h of a full group of 8
               const size_t lane = t * a.ld_g + (p / 4) * 8 + 4 * h + p % 4;
               a.gd[lane] = d;
@@ -93,7 +85,7 @@ void pair_block(const QActs& a, int t, int b, int8_t* q, float& d, int& s) {
   const int8_t* src = a.qs + t * a.ld_qs + (b / 2) * 64 + 16 * (b % 2);
   std::memcpy(q, src, 16);
   std::memcpy(q + 16, src + 32, 16);
-  d = a.d[t * a.ld_d + (b / 2) * 8 + 4 * (b % 2)];
+  d = a.bd[t * a.ld_b + b];
   s = 0;
   for (int i = 0; i < kQK; ++i) s += q[i];
 }

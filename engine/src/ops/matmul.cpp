@@ -102,8 +102,6 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     case ActFormat::q8_pair: {
       const size_t pairs = (K / kQK + 1) / 2;
       a.ld_qs = pairs * 64;
-      a.ld_d = pairs * 8;
-      a.ld_pair = pairs * 8;
       a.ld_g = static_cast<size_t>(K / kQK / 8) * 8;
       a.ld_b = static_cast<size_t>(K / kQK);
       break;
@@ -115,8 +113,6 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     st.qs_il.resize(info.fmt == ActFormat::q8_256 ? T * a.ld_qs + 64 : 0);
     a.qs_il = info.fmt == ActFormat::q8_256 ? st.qs_il.data() : nullptr;
     st.d.resize(T * a.ld_d + 8);
-    st.ioff.resize(T * a.ld_pair + 8);
-    st.dsum.resize(T * a.ld_pair + 8);
     st.bsums.resize(T * a.ld_bsums + 16);
     st.gd.resize(T * a.ld_g + 8);
     st.gds.resize(T * a.ld_g + 8);
@@ -132,8 +128,6 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     a.boff = st.boff.data();
     a.qs = st.qs.data();
     a.d = st.d.data();
-    a.ioff = st.ioff.data();
-    a.dsum = st.dsum.data();
     a.bsums = st.bsums.data();
   }
   return a;
@@ -218,8 +212,6 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
       part.qs += t0 * a.ld_qs;
       if (part.qs_il) part.qs_il += t0 * a.ld_qs;
       part.d += t0 * a.ld_d;
-      part.ioff += t0 * a.ld_pair;
-      part.dsum += t0 * a.ld_pair;
       part.bsums += t0 * a.ld_bsums;
       part.gd += t0 * a.ld_g;
       part.gds += t0 * a.ld_g;

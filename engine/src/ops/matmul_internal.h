@@ -11,8 +11,8 @@ namespace quant {
 // Buffers of quantised activations, reused across calls.
 struct ActStorage {
   std::vector<int8_t> qs, qs_il;
-  std::vector<float> d, dsum, gd, gds, bd, bds;
-  std::vector<int32_t> ioff, goff, boff;
+  std::vector<float> d, gd, gds, bd, bds;
+  std::vector<int32_t> goff, boff;
   std::vector<int16_t> bsums;
 };
 
