@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "bench_weights.h"
@@ -16,18 +17,10 @@
 namespace quant {
 namespace {
 
-// Args: type, batch, threads, rows (cols 2048), isa.
-void BM_Matmul(benchmark::State& state) {
-  const auto type = static_cast<GgmlType>(state.range(0));
-  const int batch = static_cast<int>(state.range(1));
-  const int threads = static_cast<int>(state.range(2));
-  const int rows = static_cast<int>(state.range(3)), cols = 2048;
-  const Isa isa = static_cast<Isa>(state.range(4));
-  if (!isa_usable(isa)) {
-    state.SkipWithError("kernel set not usable on this CPU");
-    return;
-  }
-  bench::BenchWeight w = bench::random_weight(type, rows, cols);
+// y = W x for `batch` random activation rows on `threads` threads with one kernel set, timed.
+void time_matmul(benchmark::State& state, const bench::BenchWeight& w, int batch, int threads, Isa isa,
+                 const std::string& label) {
+  const int rows = static_cast<int>(w.t.rows()), cols = static_cast<int>(w.t.cols());
   std::vector<float> x(static_cast<size_t>(batch) * cols), y(static_cast<size_t>(batch) * rows);
   std::mt19937 rng(2);
   std::normal_distribution<float> d(0, 1);
@@ -41,38 +34,36 @@ void BM_Matmul(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(w.bytes.size()));
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * batch * state.iterations(),
                                                  benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
-  state.SetLabel(std::string(ggml_type_name(type)) + " " + std::string(isa_name(isa)));
+  state.SetLabel(std::string(ggml_type_name(w.t.type)) + " " + std::string(isa_name(isa)) + label);
+}
+
+// Args: type, batch, threads, rows (cols 2048), isa.
+void BM_Matmul(benchmark::State& state) {
+  const auto type = static_cast<GgmlType>(state.range(0));
+  const Isa isa = static_cast<Isa>(state.range(4));
+  if (!isa_usable(isa)) {
+    state.SkipWithError("kernel set not usable on this CPU");
+    return;
+  }
+  const bench::BenchWeight w = bench::random_weight(type, static_cast<int>(state.range(3)), 2048);
+  time_matmul(state, w, static_cast<int>(state.range(1)), static_cast<int>(state.range(2)), isa, "");
 }
 
 // Decode (batch 1) on the rows the CPU backend regroups at load (quant/matmul.h, regroup_for_decode),
 // beside BM_Matmul's GGUF-order rows of the same values. Args: type, threads, isa (rows 5632, cols 2048).
 void BM_MatmulRegrouped(benchmark::State& state) {
   const auto type = static_cast<GgmlType>(state.range(0));
-  const int threads = static_cast<int>(state.range(1)), rows = 5632, cols = 2048;
   const Isa isa = static_cast<Isa>(state.range(2));
   if (!isa_usable(isa)) {
     state.SkipWithError("kernel set not usable on this CPU");
     return;
   }
-  bench::BenchWeight w = bench::random_weight(type, rows, cols);
+  bench::BenchWeight w = bench::random_weight(type, 5632, 2048);
   if (!regroup_for_decode(w.t, w.bytes.data())) {
     state.SkipWithError("no decode layout for this type");
     return;
   }
-  std::vector<float> x(cols), y(rows);
-  std::mt19937 rng(2);
-  std::normal_distribution<float> d(0, 1);
-  for (auto& v : x) v = d(rng);
-  ThreadPool pool(threads);
-  const KernelSet& ks = *kernel_set(isa);
-  for (auto _ : state) {
-    matmul_with(ks, pool, w.t, x.data(), 1, y.data());
-    benchmark::DoNotOptimize(y.data());
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(w.bytes.size()));
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * state.iterations(), benchmark::Counter::kIsRate,
-                                                 benchmark::Counter::kIs1000);
-  state.SetLabel(std::string(ggml_type_name(type)) + " " + std::string(isa_name(isa)) + " regrouped");
+  time_matmul(state, w, 1, static_cast<int>(state.range(1)), isa, " regrouped");
 }
 
 void Args(benchmark::internal::Benchmark* b) {
