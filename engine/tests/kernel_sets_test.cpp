@@ -367,26 +367,6 @@ TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
   }
 }
 
-// At decode, a hint of the next weights adds a task that reads them into cache: results stay the same bits,
-// also when the hint is the matrix being multiplied or an empty tensor.
-TEST(KernelSets, WarmingTheNextWeightsChangesNoResult) {
-  ThreadPool pool(2);
-  const int K = 1024;
-  Weights a = make_weights(GgmlType::Q4_K, 300, K, 31), b = make_weights(GgmlType::Q8_0, 50, K, 32);
-  auto x = randn(K, 33);
-  std::vector<float> plain(300), warmed(300);
-  const KernelSet& ks = *kernel_set(selected_isa());
-  const Tensor* w = &a.t;
-  float* y = plain.data();
-  matmul_many_with(ks, pool, &w, 1, x.data(), 1, &y);
-  const Tensor empty;
-  for (const Tensor* next : {static_cast<const Tensor*>(&b.t), static_cast<const Tensor*>(&a.t), &empty}) {
-    y = warmed.data();
-    matmul_many_with(ks, pool, &w, 1, x.data(), 1, &y, next);
-    EXPECT_EQ(0, std::memcmp(plain.data(), warmed.data(), plain.size() * sizeof(float)));
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 

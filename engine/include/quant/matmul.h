@@ -18,10 +18,7 @@ bool regroup_for_decode(Tensor& t, uint8_t* bytes);
 // x: n_tok rows of W.cols() floats; y: n_tok rows of W.rows() floats.
 void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);
 // ys[i] = Ws[i] x for matrices of the same row length, as one job: the activations are quantised once
-// and the pool wakes once (Q, K, V; gate and up). `next`: the weights the caller expects to multiply by
-// next, or null; when decoding (one token) on several threads, the first thread out of rows reads their
-// first bytes into cache, which the steps between the two matmuls would otherwise leave idle.
-void matmul_many(ThreadPool& pool, const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys,
-                 const Tensor* next = nullptr);
+// and the pool wakes once (Q, K, V; gate and up).
+void matmul_many(ThreadPool& pool, const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys);
 
 }  // namespace quant

@@ -67,16 +67,6 @@ const KernelSet& active_kernels() {
   return *ks;
 }
 
-// Decode pauses between matmuls for the steps in between (norms, RoPE, attention), during which a
-// thread could already be reading the next matmul's weights. 256 KiB (about one core's L2 half) measured
-// best here: TinyLlama-shape Q4_0 tg64 +5% (docs/cpu-kernels.md); 1 MiB was slower than none.
-constexpr size_t kWarmBytes = 256 * 1024;
-
-void warm_cache(const Tensor& W) {
-  const size_t bytes = std::min(kWarmBytes, static_cast<size_t>(W.rows()) * W.row_bytes);
-  for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(W.data + o, 0, 2);
-}
-
 }  // namespace
 
 static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActStorage& st) {
@@ -176,7 +166,7 @@ void dequantize_row(const Tensor& t, int64_t row, float* out) {
 }
 
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
-                      int n_tok, float* const* ys, const Tensor* next) {
+                      int n_tok, float* const* ys) {
   if (count <= 0) return;
   const Tensor& W0 = *Ws[0];
   const auto info = kind_of(W0);
@@ -191,7 +181,7 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
       throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
                        std::string(ggml_type_name(W.type)) + " block");
     if (wi->fmt != info->fmt || wi->offset != info->offset) {  // activations differ: one matrix at a time
-      for (int j = 0; j < count; ++j) matmul_many_with(ks, pool, Ws + j, 1, x, n_tok, ys + j, j + 1 < count ? Ws[j + 1] : next);
+      for (int j = 0; j < count; ++j) matmul_many_with(ks, pool, Ws + j, 1, x, n_tok, ys + j);
       return;
     }
   }
@@ -252,12 +242,6 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
   const int n_pieces = static_cast<int>(pieces.size());
   if (threads == 1) {
     for (int c = 0; c < n_pieces; ++c) run(c, 0);
-  } else if (n_tok == 1 && next && next->present()) {
-    // One more task, claimed by the first thread out of rows: the next weights' first bytes into cache.
-    pool.parallel_for(n_pieces + 1, [&](int c, int thread) {
-      if (c < n_pieces) run(c, thread);
-      else warm_cache(*next);
-    });
   } else {
     pool.parallel_for(n_pieces, run);
   }
@@ -272,9 +256,8 @@ void matmul(ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float*
   matmul_with(active_kernels(), pool, W, x, n_tok, y);
 }
 
-void matmul_many(ThreadPool& pool, const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys,
-                 const Tensor* next) {
-  matmul_many_with(active_kernels(), pool, Ws, count, x, n_tok, ys, next);
+void matmul_many(ThreadPool& pool, const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys) {
+  matmul_many_with(active_kernels(), pool, Ws, count, x, n_tok, ys);
 }
 
 }  // namespace quant

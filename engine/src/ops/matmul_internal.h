@@ -26,7 +26,7 @@ void deinterleave_q4_k_block(const uint8_t* src, uint8_t* dst);
 void ungroup_row(const Tensor& t, const uint8_t* src, uint8_t* dst);
 
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
-                      int n_tok, float* const* ys, const Tensor* next = nullptr);
+                      int n_tok, float* const* ys);
 void matmul_with(const KernelSet& ks, ThreadPool& pool, const Tensor& W, const float* x, int n_tok, float* y);
 
 }  // namespace quant
