@@ -146,6 +146,45 @@ TEST(Cli, BenchJsonKeepsEveryRepetition) {
   EXPECT_EQ(j["kv"]["v_bytes_per_token"], 2 * 2 * 16 * 2);
 }
 
+TEST(Cli, ProbeBandwidthPairsEveryDecodeSliceWithAReadPass) {
+  CliRun r = run(synthetic_model() + " --bench -p 0 -n 16 -r 2 -t 2 -k fp32 -v fp32 --backend cpu --probe-bandwidth --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& b = j["bench"]["bandwidth"];
+  ASSERT_TRUE(b.is_object()) << j["bench"].dump();
+  EXPECT_EQ(b["probe"], "read");
+  EXPECT_EQ(b["tokens_per_slice"], 8);
+  EXPECT_EQ(b["threads"], 2);
+  EXPECT_EQ(b["probe_bytes"], 256u << 20);
+  const size_t slices = 2 * 16 / 8;  // every measured repetition, not the warm-up
+  ASSERT_EQ(b["slice_tok_s"].size(), slices);
+  ASSERT_EQ(b["read_gb_s"].size(), slices);
+  ASSERT_EQ(b["fraction"].size(), slices);
+  const double wbytes = j["bench"]["weight_bytes_per_token"].get<double>();
+  double lo = 1e30, hi = 0;
+  for (size_t i = 0; i < slices; ++i) {
+    const double gbs = wbytes * b["slice_tok_s"][i].get<double>() / 1e9;
+    EXPECT_NEAR(b["slice_weight_gb_s"][i].get<double>(), gbs, 1e-9 * gbs);
+    const double f = gbs / b["read_gb_s"][i].get<double>();
+    EXPECT_NEAR(b["fraction"][i].get<double>(), f, 1e-9 * f);
+    lo = std::min(lo, f);
+    hi = std::max(hi, f);
+  }
+  EXPECT_GE(b["median_fraction"].get<double>(), lo);
+  EXPECT_LE(b["median_fraction"].get<double>(), hi);
+  // Without the flag there is no probe and the field says so.
+  r = run(synthetic_model() + " --bench -p 0 -n 8 -r 1 -t 1 --backend cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["bench"]["bandwidth"].is_null());
+}
+
+TEST(Cli, ProbeBandwidthRefusesWhatItCannotMeasure) {
+  const std::string m = synthetic_model();
+  expect_one_line_error(run(m + " --probe-bandwidth -n 8"), 2, "--probe-bandwidth needs --bench");
+  expect_one_line_error(run(m + " --bench -p 0 -n 4 --probe-bandwidth"), 2, "--probe-bandwidth: needs -n 8 or more");
+  expect_one_line_error(run(m + " --bench -n 8 --backend vulkan --probe-bandwidth"), 2, "use it with --backend cpu");
+}
+
 TEST(Cli, CompressedKvTypesReportTheirStoredBytes) {
   CliRun r = run(synthetic_model() + " --bench -p 8 -n 4 -r 1 -t 1 --json");  // default -k turbo_kv_4b -v fp16
   ASSERT_EQ(r.code, 0) << r.err;

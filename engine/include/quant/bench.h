@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/read_probe.h"
 #include "quant/session.h"
 
 namespace quant {
@@ -16,6 +17,11 @@ struct BenchOptions {
   // Test-only: busy-wait this many microseconds per evaluated token inside the timed region, so the
   // benchmark gate can be shown to catch a real slowdown (quant reads it from QUANT_TEST_DELAY_US).
   double test_delay_us = 0;
+  // When set, one read pass of this probe follows every `probe_every` decoded tokens of the measured
+  // repetitions (its time is not counted as decoding), pairing each slice's speed with the bandwidth
+  // the machine had right then.
+  ReadProbe* probe = nullptr;
+  int probe_every = 8;
 };
 
 struct BenchResult {
@@ -23,6 +29,8 @@ struct BenchResult {
   std::vector<double> pp_seconds, tg_seconds;
   int max_tokens_in_cache = 0;             // largest cache fill reached (depth + max(n_prompt, n_gen))
   BackendStats pp_stats, tg_stats;         // backend work during the measured repetitions (warm-up excluded)
+  // With a probe: per slice of probe_every decoded tokens, its tok/s and the read GB/s of the pass after it.
+  std::vector<double> slice_tok_s, slice_read_gb_s;
 };
 
 BenchResult run_bench(Session& s, const BenchOptions& opts);

@@ -64,12 +64,21 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
     if (o.n_gen > 0) {
       s.truncate(o.depth);
       const BackendStats before = s.backend().stats();
-      double t0 = now_seconds();
+      const bool probing = o.probe && rep >= 0;
+      const double t0 = now_seconds();
+      double probing_s = 0, slice_t0 = t0;
       for (int i = 0; i < o.n_gen; ++i) {
         s.eval(&gen[i], 1, logits.data(), false);
         spin_us(o.test_delay_us);
+        if (probing && (i + 1) % o.probe_every == 0) {
+          const double t1 = now_seconds();
+          r.slice_tok_s.push_back(o.probe_every / (t1 - slice_t0));
+          r.slice_read_gb_s.push_back(o.probe->pass_gb_s());
+          slice_t0 = now_seconds();
+          probing_s += slice_t0 - t1;
+        }
       }
-      double dt = now_seconds() - t0;
+      const double dt = now_seconds() - t0 - probing_s;
       r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
       if (rep >= 0) {
         r.tg_seconds.push_back(dt);

@@ -20,6 +20,7 @@
 
 #include "quant/build_info.h"
 #include "quant/huge_pages.h"
+#include "quant/read_probe.h"
 
 namespace {
 
@@ -36,19 +37,6 @@ struct Arrays {
 };
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-// The read kernel sums the bits as integers (one-cycle adds the compiler vectorises freely), so the
-// loop is bound by loads, not by floating-point add latency.
-uint64_t read_slice(const float* a, size_t n) {
-  const auto* w = reinterpret_cast<const uint64_t*>(a);
-  const size_t m = n / 2;
-  uint64_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= m; i += 8)
-    for (int k = 0; k < 8; ++k) s[k] += w[i + k];
-  for (; i < m; ++i) s[0] += w[i];
-  return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
-}
 
 enum class Kernel { read, copy, triad };
 
@@ -69,7 +57,7 @@ double measure(Arrays& arr, Kernel k, int threads, int reps) {
       sync.arrive_and_wait();
       if (t == 0) start[r] = now();
       switch (k) {
-        case Kernel::read: sink.store(read_slice(a, n), std::memory_order_relaxed); break;
+        case Kernel::read: sink.store(quant::sum_words(a, n * sizeof(float)), std::memory_order_relaxed); break;
         case Kernel::copy: std::memcpy(c, a, n * sizeof(float)); break;
         case Kernel::triad:
           for (size_t i = 0; i < n; ++i) a[i] = b[i] + 0.5f * c[i];

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "modes.h"
 #include "quant/bench.h"
 #include "quant/error.h"
+#include "quant/read_probe.h"
 #include "report.h"
 
 namespace quant::cli {
@@ -38,6 +40,16 @@ uint64_t weight_bytes_per_token(const Model& m) {
     if (t.dims.size() >= 2 && !(t.name == "token_embd.weight" && !m.config().tied_embeddings)) bytes += t.n_bytes;
   return bytes;
 }
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The probe's buffer: far larger than any cache, like the weights.
+constexpr size_t kProbeBytes = size_t{256} << 20;
 }  // namespace
 
 int run_bench(const Options& o) {
@@ -52,6 +64,19 @@ int run_bench(const Options& o) {
   bo.depth = o.depth;
   bo.seed = o.seed == 0 ? 1 : o.seed;
   bo.test_delay_us = test_delay_us();
+  std::unique_ptr<ReadProbe> probe;
+  if (o.probe_bandwidth) {
+    if (ctx.backend->name() != "cpu")
+      throw InputError("--probe-bandwidth: measures the CPU's memory bandwidth, but the " + ctx.backend->name() +
+                       " backend decodes (use --backend cpu)", 2);
+    try {
+      probe = std::make_unique<ReadProbe>(*ctx.pool, kProbeBytes);
+    } catch (const std::bad_alloc&) {
+      throw InputError("--probe-bandwidth: cannot allocate the probe's 256 MiB buffer");
+    }
+    bo.probe = probe.get();
+    bo.probe_every = kProbeEvery;
+  }
   if (bo.test_delay_us > 0)
     std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n",
                  static_cast<int>(bo.test_delay_us));
@@ -73,6 +98,15 @@ int run_bench(const Options& o) {
   if (!r.tg_tok_s.empty())
     std::fprintf(out, "weights read per decoded token: %.3f GB; at the mean tg speed: %.2f GB/s\n", wbytes / 1e9,
                  wbytes * mean(r.tg_tok_s) / 1e9);
+  // Per slice: weight GB/s while decoding it over the read GB/s of the probe pass right after it.
+  std::vector<double> slice_gb_s, fraction;
+  for (size_t i = 0; i < r.slice_tok_s.size(); ++i) {
+    slice_gb_s.push_back(wbytes * r.slice_tok_s[i] / 1e9);
+    fraction.push_back(slice_gb_s.back() / r.slice_read_gb_s[i]);
+  }
+  if (probe)
+    std::fprintf(out, "decode at %.0f%% of the read bandwidth (median of %zu slices of %d tokens: %.2f of %.2f GB/s)\n",
+                 100 * median(fraction), fraction.size(), kProbeEvery, median(slice_gb_s), median(r.slice_read_gb_s));
 
   if (o.json) {
     nlohmann::json j = base_report(o, "bench");
@@ -93,6 +127,13 @@ int run_bench(const Options& o) {
                   {"test_delay_us", bo.test_delay_us}, {"weight_bytes_per_token", wbytes},
                   {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
                   {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
+    j["bench"]["bandwidth"] = nullptr;
+    if (probe)
+      j["bench"]["bandwidth"] = {{"probe", "read"}, {"probe_bytes", probe->bytes()}, {"threads", o.threads},
+                                 {"tokens_per_slice", kProbeEvery}, {"slice_tok_s", r.slice_tok_s},
+                                 {"slice_weight_gb_s", slice_gb_s}, {"read_gb_s", r.slice_read_gb_s},
+                                 {"fraction", fraction}, {"median_fraction", median(fraction)},
+                                 {"median_read_gb_s", median(r.slice_read_gb_s)}};
     emit_json(j);
   }
   return 0;

@@ -54,6 +54,8 @@ Options parse_options(int argc, char** argv) {
   app.add_flag("--bench", mode_bench, "measure prompt-processing and generation speed");
   app.add_option("-r,--repetitions", o.reps, "bench repetitions")->check(CLI::Range(1, 100000));
   app.add_option("--depth", o.depth, "bench: tokens already in the cache")->check(CLI::Range(0, 1 << 24));
+  app.add_flag("--probe-bandwidth", o.probe_bandwidth,
+               "bench: measure the read bandwidth after every 8 generated tokens and report the fraction of it decode reaches");
   app.add_flag("--info", mode_info, "print model information");
   app.add_option("-t,--threads", o.threads, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   app.add_option("-b,--batch-size", o.batch, "tokens per forward call")->check(CLI::Range(1, 1 << 16));
@@ -85,11 +87,15 @@ Options parse_options(int argc, char** argv) {
   else if (!o.tokens.empty()) o.mode = Mode::logits;
   if (o.mode != Mode::logits && !o.logits_out.empty()) usage_error("--logits-out needs --tokens");
   if (o.kld && o.mode != Mode::perplexity) usage_error("--kld needs --ppl");
+  if (o.probe_bandwidth && o.mode != Mode::bench) usage_error("--probe-bandwidth needs --bench");
 
   if (o.mode == Mode::bench) {
     if (!prompt_arg.empty()) o.n_prompt = parse_int("-p", prompt_arg, 0, 1 << 20);
     if (!n_arg.empty()) o.n_predict = parse_int("-n", n_arg, 0, 1 << 20);
     if (o.n_prompt == 0 && o.n_predict == 0) usage_error("--bench: -p and -n are both 0, nothing to measure");
+    if (o.probe_bandwidth && o.n_predict < kProbeEvery)
+      usage_error("--probe-bandwidth: needs -n " + std::to_string(kProbeEvery) + " or more (one probe pass per " +
+                  std::to_string(kProbeEvery) + " generated tokens)");
   } else {
     o.prompt = prompt_arg;
     if (!n_arg.empty()) o.n_predict = parse_int("-n", n_arg, 0, 1 << 24);
@@ -99,6 +105,8 @@ Options parse_options(int argc, char** argv) {
   if (o.threads == 0) o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!o.backend.empty() && o.backend != "cpu" && o.backend != "vulkan")
     usage_error("--backend: unknown backend '" + o.backend + "' (valid: cpu, vulkan)");
+  if (o.probe_bandwidth && !o.backend.empty() && o.backend != "cpu")
+    usage_error("--probe-bandwidth: measures the CPU's memory bandwidth; use it with --backend cpu");
   return o;
 }
 

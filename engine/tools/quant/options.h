@@ -7,6 +7,9 @@
 
 namespace quant::cli {
 
+// --probe-bandwidth: generated tokens per decode slice, each followed by one read pass.
+constexpr int kProbeEvery = 8;
+
 enum class Mode { generate, perplexity, bench, info, logits };
 
 struct Options {
@@ -25,6 +28,7 @@ struct Options {
   bool kld = false;
   int reps = 5;
   int depth = 0;
+  bool probe_bandwidth = false;  // bench: read-bandwidth passes between decode slices
   int threads = 0;
   int batch = 512;
   KvType k_type = KvType::turbo_kv_4b;
