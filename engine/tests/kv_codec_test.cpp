@@ -55,8 +55,8 @@ Stored store(const KvCodec& c, const std::vector<float>& x, int n) {
 using TypeDim = std::tuple<KvType, int>;
 class EveryCodec : public ::testing::TestWithParam<TypeDim> {};
 
-// Several query heads share one pass over the rows (as in grouped-query attention): 1, 4 and 5 heads
-// cover the kernels' 4-head and leftover paths.
+// Several query heads share one pass over the rows (as in grouped-query attention): 1, 4, 5, 8 and 11
+// heads cover the kernels' 8-head, 4-head and leftover paths.
 TEST_P(EveryCodec, FusedScoreAndValueSumMatchDecodeThenDot) {
   const auto [type, dim] = GetParam();
   const int n = 37;
@@ -65,7 +65,7 @@ TEST_P(EveryCodec, FusedScoreAndValueSumMatchDecodeThenDot) {
     auto c = make_kv_codec(type, dim, 1234, isa);
     const auto x = key_like(n, dim, 7);
     const Stored s = store(*c, x, n);
-    for (int n_q : {1, 4, 5}) {
+    for (int n_q : {1, 4, 5, 8, 11}) {
       SCOPED_TRACE(std::string(isa == Isa::avx2 ? "avx2" : "scalar") + ", heads " + std::to_string(n_q));
       const auto q = key_like(n_q, dim, 99);
       const int qs = c->prepared_floats();
@@ -127,6 +127,30 @@ TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
       const size_t k = static_cast<size_t>(h) * dim + j;
       EXPECT_NEAR(acc_a[k], acc_b[k], 2e-6 * mag) << "head " << h << " coord " << j;
     }
+}
+
+// Eight heads in one pass (codes decoded once) give the bits of two passes of four.
+TEST_P(EveryCodec, EightHeadsInOnePassGiveTheBitsOfTwoPassesOfFour) {
+  const auto [type, dim] = GetParam();
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
+  const int n = 70, n_q = 8;  // 70 rows: a full 64-row value tile and a partial one
+  auto c = make_kv_codec(type, dim, 77, Isa::avx2);
+  const Stored s = store(*c, key_like(n, dim, 5), n);
+  const auto q = key_like(n_q, dim, 6);
+  const int qs = c->prepared_floats();
+  const size_t bpv = c->bytes_per_vector();
+  std::vector<float> qp(static_cast<size_t>(n_q) * qs), one(static_cast<size_t>(n_q) * n), two(one.size());
+  for (int h = 0; h < n_q; ++h) c->prepare_query(&q[static_cast<size_t>(h) * dim], &qp[static_cast<size_t>(h) * qs]);
+  c->score(qp.data(), n_q, s.rows.data(), bpv, n, one.data());
+  for (int half = 0; half < 2; ++half)
+    c->score(&qp[static_cast<size_t>(4 * half) * qs], 4, s.rows.data(), bpv, n, &two[static_cast<size_t>(4 * half) * n]);
+  EXPECT_EQ(one, two);
+  std::vector<float> w(static_cast<size_t>(n_q) * n), acc_one(static_cast<size_t>(n_q) * dim, 0.25f), acc_two(acc_one);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::cos(0.7f * i);
+  c->accumulate(w.data(), n_q, s.rows.data(), bpv, n, acc_one.data());
+  for (int half = 0; half < 2; ++half)
+    c->accumulate(&w[static_cast<size_t>(4 * half) * n], 4, s.rows.data(), bpv, n, &acc_two[static_cast<size_t>(4 * half) * dim]);
+  EXPECT_EQ(acc_one, acc_two);
 }
 
 TEST_P(EveryCodec, RoundTripIsCloseAndZeroStaysZero) {
