@@ -129,8 +129,9 @@ TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
     }
 }
 
-// Eight heads in one pass (codes decoded once) give the bits of two passes of four.
-TEST_P(EveryCodec, EightHeadsInOnePassGiveTheBitsOfTwoPassesOfFour) {
+// Eight heads in one pass (codes decoded once, 8 running sums) agree with two passes of four; value
+// sums always go four heads at a time, so those are the same bits.
+TEST_P(EveryCodec, EightHeadsInOnePassAgreeWithTwoPassesOfFour) {
   const auto [type, dim] = GetParam();
   if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
   const int n = 70, n_q = 8;  // 70 rows: a full 64-row value tile and a partial one
@@ -144,7 +145,14 @@ TEST_P(EveryCodec, EightHeadsInOnePassGiveTheBitsOfTwoPassesOfFour) {
   c->score(qp.data(), n_q, s.rows.data(), bpv, n, one.data());
   for (int half = 0; half < 2; ++half)
     c->score(&qp[static_cast<size_t>(4 * half) * qs], 4, s.rows.data(), bpv, n, &two[static_cast<size_t>(4 * half) * n]);
-  EXPECT_EQ(one, two);
+  for (int h = 0; h < n_q; ++h)
+    for (int i = 0; i < n; ++i) {
+      const float* qh = &q[static_cast<size_t>(h) * dim];
+      const float* xi = &s.decoded[static_cast<size_t>(i) * dim];
+      const double tol = 1e-5 * std::sqrt(dot(qh, qh, dim) * dot(xi, xi, dim)) + 1e-6;
+      const size_t k = static_cast<size_t>(h) * n + i;
+      EXPECT_NEAR(one[k], two[k], tol) << "head " << h << " row " << i;
+    }
   std::vector<float> w(static_cast<size_t>(n_q) * n), acc_one(static_cast<size_t>(n_q) * dim, 0.25f), acc_two(acc_one);
   for (size_t i = 0; i < w.size(); ++i) w[i] = std::cos(0.7f * i);
   c->accumulate(w.data(), n_q, s.rows.data(), bpv, n, acc_one.data());

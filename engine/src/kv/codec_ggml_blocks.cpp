@@ -34,7 +34,7 @@ float saturated_scale(float d, uint8_t* dst) {
 }
 
 struct Q8_0Format {
-  static constexpr bool kShift = false, kOutliers = false, kCostlyCodes = false;
+  static constexpr bool kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t* block) const { return {load_f16(block), 0}; }
   float code(size_t, const uint8_t* block, int j) const { return static_cast<int8_t>(block[2 + j]); }
@@ -50,7 +50,7 @@ struct Q8_0Format {
 };
 
 struct Q4_0Format {
-  static constexpr bool kShift = true, kOutliers = false, kCostlyCodes = false;
+  static constexpr bool kShift = true, kOutliers = false;
   std::vector<BlockSpec> blocks;
   int half = 0;  // B / 2
   Header header(const uint8_t* block) const {

@@ -14,7 +14,7 @@ using kv::BlockSpec;
 using kv::Header;
 
 struct Fp32Format {
-  static constexpr bool kShift = false, kOutliers = false, kCostlyCodes = false;
+  static constexpr bool kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t*) const { return {}; }
   float code(size_t, const uint8_t* block, int j) const {
@@ -33,7 +33,7 @@ struct Fp32Format {
 };
 
 struct Fp16Format {
-  static constexpr bool kShift = false, kOutliers = false, kCostlyCodes = false;
+  static constexpr bool kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t*) const { return {}; }
   float code(size_t, const uint8_t* block, int j) const { return kv::load_f16(block + 2 * j); }

@@ -17,7 +17,7 @@ using kv::Header;
 using kv::load_f16;
 
 struct Uniform4bFormat {
-  static constexpr bool kShift = true, kOutliers = false, kCostlyCodes = false;
+  static constexpr bool kShift = true, kOutliers = false;
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t* block) const {
     const float min = load_f16(block), step = load_f16(block + 2);

@@ -8,13 +8,11 @@
 //   Groups groups(size_t b) const;                           // AVX2 kernels: an object whose
 //       __m256 operator()(const uint8_t* block, int g, int n_groups) const gives c_{8g..8g+7}
 //   static constexpr bool kShift;     // shift != 0: scores use the query's block sums (after the query)
-//   static constexpr bool kCostlyCodes;  // a group takes several operations to decode (a codebook lookup):
-//                                        // 8 query heads then share one decode per key row
 //   static constexpr bool kOutliers;  // extra exact coordinates, added on top of scale * c_j + shift:
 //   int outliers(const uint8_t* block, size_t b, int* idx, float* value) const;  (at most kMaxOutliers)
 // Scores are sum_blocks scale * <q_b, c_b> (+ shift * sum(q_b)); values are summed in the same way. Codes
 // are never turned into a stored vector. Up to 8 query heads share one pass over the key rows (4 over the
-// value rows), so each group of codes is decoded once per KV head rather than once per query head.
+// value rows), so each group of codes is decoded once per KV head (8 query heads) rather than per query head.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -95,12 +93,12 @@ void accumulate_scalar(const F& f, const float* w, int n_q, const uint8_t* rows,
 }
 
 #ifdef QUANT_KV_AVX2
-// One key row against H <= 4 query heads: out[h * n + i]. code(group, block, g, n_groups) gives the
-// codes c_{8g..8g+7} of a block (group = f.groups(b)). Outlier coordinates are few and scattered: their
-// query values are read from a head-interleaved copy, q4[j * 4 + h], so one 4-wide load serves every head.
-template <class F, int H, class Code>
-inline void score_row(const F& f, const float* const* q, int qdim, const float* q4, const uint8_t* row, Code code,
-                      float* out, int n, int i) {
+// One key row against H <= 4 query heads: out[h * n + i]. Outlier coordinates are few and scattered:
+// their query values are read from a head-interleaved copy, q4[j * 4 + h], so one 4-wide load serves
+// every head.
+template <class F, int H>
+inline void score_row(const F& f, const float* const* q, int qdim, const float* q4, const uint8_t* row, float* out,
+                      int n, int i) {
   __m256 acc[H];
   float extra[H];
   for (int h = 0; h < H; ++h) { acc[h] = _mm256_setzero_ps(); extra[h] = 0; }
@@ -115,14 +113,14 @@ inline void score_row(const F& f, const float* const* q, int qdim, const float* 
     for (int h = 0; h < H; ++h) even[h] = odd[h] = _mm256_setzero_ps();
     int g = 0;
     for (; g + 2 <= n_groups; g += 2) {
-      const __m256 c0 = code(group, s, block, g, n_groups), c1 = code(group, s, block, g + 1, n_groups);
+      const __m256 c0 = group(block, g, n_groups), c1 = group(block, g + 1, n_groups);
       for (int h = 0; h < H; ++h) {
         even[h] = _mm256_fmadd_ps(c0, _mm256_loadu_ps(q[h] + s.offset + 8 * g), even[h]);
         odd[h] = _mm256_fmadd_ps(c1, _mm256_loadu_ps(q[h] + s.offset + 8 * g + 8), odd[h]);
       }
     }
     if (g < n_groups) {
-      const __m256 c0 = code(group, s, block, g, n_groups);
+      const __m256 c0 = group(block, g, n_groups);
       for (int h = 0; h < H; ++h) even[h] = _mm256_fmadd_ps(c0, _mm256_loadu_ps(q[h] + s.offset + 8 * g), even[h]);
     }
     const Header hd = f.header(block);
@@ -147,37 +145,47 @@ inline void score_row(const F& f, const float* const* q, int qdim, const float* 
 // Scores of H query heads (H <= 4, or 8 for formats without outliers) against n key rows.
 template <class F, int H>
 void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, int n, float* out) {
-  static_assert(H <= 4 || (H == 8 && !F::kOutliers), "outlier sums are kept for 4 heads at a time");
+  static_assert(H <= 4 || (H == 8 && !F::kOutliers && !F::kShift), "8 heads: formats without shifts or outliers");
   const float* q[H];
   for (int h = 0; h < H; ++h) q[h] = qb.q + static_cast<size_t>(h) * qb.q_stride;
-  thread_local std::vector<float> q4, codes;
+  thread_local std::vector<float> q4;
   if constexpr (F::kOutliers) {
     q4.assign(static_cast<size_t>(qb.dim) * 4, 0.0f);
     for (int j = 0; j < qb.dim; ++j)
       for (int h = 0; h < H; ++h) q4[static_cast<size_t>(j) * 4 + h] = q[h][j];
   }
-  const auto decode = [](const auto& group, const BlockSpec&, const uint8_t* block, int g, int n_groups) {
-    return group(block, g, n_groups);
-  };
   if constexpr (H <= 4) {
-    for (int i = 0; i < n; ++i) score_row<F, H>(f, q, qb.dim, q4.data(), rows + i * stride, decode, out, n, i);
+    for (int i = 0; i < n; ++i) score_row<F, H>(f, q, qb.dim, q4.data(), rows + i * stride, out, n, i);
   } else {
-    // Eight heads need more partial sums than there are registers: each row's codes are decoded once
-    // into a buffer and two four-head passes read them back (the same arithmetic, so the same bits).
-    codes.resize(static_cast<size_t>(qb.dim));
-    const auto stored = [&](const auto&, const BlockSpec& s, const uint8_t*, int g, int) {
-      return _mm256_loadu_ps(&codes[static_cast<size_t>(s.offset + 8 * g)]);
-    };
+    // Eight heads, one pass: each group's codes are decoded once and feed one running sum per head (8
+    // registers, 8 independent FMA chains); the 8 sums of a row are reduced together by a tree of
+    // horizontal adds instead of one horizontal sum per head. A single block's scale multiplies the 8
+    // sums at the end; with several blocks each group is scaled as it is decoded.
+    const bool one_block = f.blocks.size() == 1;
     for (int i = 0; i < n; ++i) {
       const uint8_t* row = rows + i * stride;
+      __m256 acc[8];
+      for (int h = 0; h < 8; ++h) acc[h] = _mm256_setzero_ps();
       for (size_t b = 0; b < f.blocks.size(); ++b) {
         const BlockSpec& s = f.blocks[b];
+        const uint8_t* block = row + s.bytes;
+        const int n_groups = s.dim / 8;
         const auto group = f.groups(b);
-        for (int g = 0; g < s.dim / 8; ++g)
-          _mm256_storeu_ps(&codes[static_cast<size_t>(s.offset + 8 * g)], group(row + s.bytes, g, s.dim / 8));
+        const __m256 scale = _mm256_set1_ps(one_block ? 1.0f : f.header(block).scale);
+        for (int g = 0; g < n_groups; ++g) {
+          const __m256 c = one_block ? group(block, g, n_groups) : _mm256_mul_ps(group(block, g, n_groups), scale);
+          for (int h = 0; h < 8; ++h) acc[h] = _mm256_fmadd_ps(c, _mm256_loadu_ps(q[h] + s.offset + 8 * g), acc[h]);
+        }
       }
-      score_row<F, 4>(f, q, qb.dim, nullptr, row, stored, out, n, i);
-      score_row<F, 4>(f, q + 4, qb.dim, nullptr, row, stored, out + static_cast<size_t>(4) * n, n, i);
+      // hadd(hadd(a0, a1), hadd(a2, a3)) holds the four heads' sums of lanes 0-3 in its low half and of
+      // lanes 4-7 in its high half.
+      const __m256 lo4 = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+      const __m256 hi4 = _mm256_hadd_ps(_mm256_hadd_ps(acc[4], acc[5]), _mm256_hadd_ps(acc[6], acc[7]));
+      alignas(32) float sum[8];
+      __m256 total = _mm256_add_ps(_mm256_permute2f128_ps(lo4, hi4, 0x20), _mm256_permute2f128_ps(lo4, hi4, 0x31));
+      if (one_block) total = _mm256_mul_ps(total, _mm256_set1_ps(f.header(row + f.blocks[0].bytes).scale));
+      _mm256_store_ps(sum, total);
+      for (int h = 0; h < 8; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
     }
   }
 }
@@ -257,19 +265,21 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
       for (int h = 0; h < H; ++h) acc[static_cast<size_t>(h) * dim + j] += acc4[static_cast<size_t>(j) * 4 + h];
 }
 
-// Score passes take 8 heads when decoding is costly (TurboQuant's codebooks: a KV head shared by 8 query
-// heads, as in TinyLlama, is decoded once; +3% decode at depth 2048), else up to 4: for fp32 keys the
-// buffer round trip cost 3%. Value sums stay at 4: 8 broadcasts per decoded group cost more than decoding
-// twice (2% slower with fp16 values).
+template <class F>
+constexpr bool kEightHeadScores = !F::kOutliers && !F::kShift;
+// Score passes take 8 heads where the format allows (a KV head shared by 8 query heads, as in TinyLlama,
+// is read and decoded once; TinyLlama-shape decode at depth 2048 +9% with fp32 or turbo_kv_4b keys),
+// else up to 4. Value sums stay at 4 heads: 8 broadcasts per decoded group cost more than decoding twice
+// (2% slower with fp16 values).
 template <class F>
 void score_avx2(const F& f, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
   for (int h0 = 0, hn = 0; h0 < n_q; h0 += hn) {
     QueryBatch part = qb;
     part.q = qb.q + static_cast<size_t>(h0) * qb.q_stride;
     float* o = out + static_cast<size_t>(h0) * n;
-    hn = F::kCostlyCodes && !F::kOutliers && n_q - h0 >= 8 ? 8 : std::min(4, n_q - h0);
+    hn = kEightHeadScores<F> && n_q - h0 >= 8 ? 8 : std::min(4, n_q - h0);
     if (hn == 8) {
-      if constexpr (!F::kOutliers) score_heads<F, 8>(f, part, rows, stride, n, o);
+      if constexpr (kEightHeadScores<F>) score_heads<F, 8>(f, part, rows, stride, n, o);
       continue;
     }
     switch (hn) {

@@ -114,7 +114,7 @@ struct TurboGroups<5> {
 // plus the outliers' residuals.
 template <int kBits, bool kWithOutliers>
 struct TurboFormat {
-  static constexpr bool kShift = false, kOutliers = kWithOutliers, kCostlyCodes = true;
+  static constexpr bool kShift = false, kOutliers = kWithOutliers;
   std::vector<BlockSpec> blocks;
   std::vector<TurboTable> tables;  // per block
 
