@@ -3,10 +3,13 @@
 // and gives finite logits, and bad flags give one-line errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sys/wait.h>
 
@@ -189,6 +192,41 @@ TEST(QuantBandwidthTool, ReportsPositiveBandwidthAsJson) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("\"read_gb_s\""), std::string::npos);
   expect_one_line_error(run(QUANT_BANDWIDTH_BIN, "--size-mib 1"), 2, "--size-mib");
+}
+
+TEST(QuantAbTool, AlternatesSlicesAndPairsThemWithTheFirstConfiguration) {
+  const std::string m = test::temp_path("ab-synth.gguf");
+  make_synthetic_model(SyntheticSpec{}).write(m);
+  ToolRun r = run(QUANT_AB_BIN, m + " --kv fp32:fp32 --kv turbo_kv_4b:fp16 --kv q8_0:q8_0 --depth 12 --rounds 3 --slice 2 -t 1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], "quant.ab");
+  EXPECT_EQ(j["depth"], 12);
+  ASSERT_EQ(j["configs"].size(), 3u);
+  EXPECT_EQ(j["configs"][1]["k_type"], "turbo_kv_4b");
+  EXPECT_EQ(j["configs"][1]["v_type"], "fp16");
+  for (const auto& c : j["configs"]) {
+    ASSERT_EQ(c["slice_tok_s"].size(), 3u);
+    for (const auto& v : c["slice_tok_s"]) EXPECT_GT(v.get<double>(), 0.0);
+  }
+  EXPECT_DOUBLE_EQ(j["configs"][0]["median_ratio_to_first"].get<double>(), 1.0);
+  EXPECT_EQ(j["configs"][0]["slices_faster_than_first"], 0);
+  // The reported ratio is the median of the per-round ratios.
+  std::vector<double> ratio;
+  for (int i = 0; i < 3; ++i)
+    ratio.push_back(j["configs"][2]["slice_tok_s"][i].get<double>() / j["configs"][0]["slice_tok_s"][i].get<double>());
+  std::sort(ratio.begin(), ratio.end());
+  EXPECT_DOUBLE_EQ(j["configs"][2]["median_ratio_to_first"].get<double>(), ratio[1]);
+}
+
+TEST(QuantAbTool, BadConfigurationsGiveOneLineErrors) {
+  const std::string m = test::temp_path("ab-synth-bad.gguf");
+  make_synthetic_model(SyntheticSpec{}).write(m);
+  expect_one_line_error(run(QUANT_AB_BIN, m + " --kv fp32:fp32"), 2, "at least two configurations");
+  expect_one_line_error(run(QUANT_AB_BIN, m + " --kv fp32:fp32 --kv turbo:fp16"), 2, "unknown KV cache type 'turbo'");
+  expect_one_line_error(run(QUANT_AB_BIN, m + " --kv fp32 --kv fp16:fp16"), 2, "expected K:V");
+  expect_one_line_error(run(QUANT_AB_BIN, m + " --kv fp32:fp32 --kv fp16:fp16 --slice 0"), 2, "--slice");
+  expect_one_line_error(run(QUANT_AB_BIN, "/nonexistent.gguf --kv fp32:fp32 --kv fp16:fp16"), 1, "/nonexistent.gguf");
 }
 
 }  // namespace
