@@ -166,7 +166,9 @@ TEST_P(ArchReference, EveryKvCacheTypeRunsThisFamily) {
   if (!unavailable.empty()) std::printf("[ note     ] KV types not implemented in this build:%s\n", unavailable.c_str());
   ASSERT_TRUE(rel.count(KvType::fp16));
   EXPECT_LT(rel[KvType::fp16], 0.02);
-  if (rel.count(KvType::q8_0)) EXPECT_LT(rel[KvType::q8_0], 0.05);
+  if (rel.count(KvType::q8_0)) {
+    EXPECT_LT(rel[KvType::q8_0], 0.05);
+  }
   if (rel.count(KvType::turbo_kv_3b) && rel.count(KvType::turbo_kv_4b) && rel.count(KvType::turbo_kv_5b)) {
     EXPECT_LT(rel[KvType::turbo_kv_5b], rel[KvType::turbo_kv_4b]);
     EXPECT_LT(rel[KvType::turbo_kv_4b], rel[KvType::turbo_kv_3b]);

@@ -102,7 +102,9 @@ TEST(Stories260K, LogitsMatchLlamaCpp) {
         same_argmax += std::max_element(a, a + vocab) - a == std::max_element(b, b + vocab) - b;
       }
       const std::string where = "batch " + std::to_string(batch) + ", cache " + std::string(kv_type_name(type));
-      if (type == KvType::fp16) EXPECT_LT(worst_first, 1e-4) << where;
+      if (type == KvType::fp16) {
+        EXPECT_LT(worst_first, 1e-4) << where;
+      }
       EXPECT_LT(worst, 2e-2) << where;
       EXPECT_LT(sum / logits.size(), 3e-3) << where;
       EXPECT_EQ(same_argmax, n) << where;
@@ -144,7 +146,9 @@ TEST_P(Stories260KPerplexity, MatchesLlamaPerplexity) {
   o.n_ctx = c.ctx;
   o.max_chunks = c.chunks;
   PerplexityResult r = run_perplexity(*s, nullptr, tokens, m.tok->bos(), o, nullptr);
-  if (c.chunks == 0) EXPECT_GT(r.n_chunks, 0);
+  if (c.chunks == 0) {
+    EXPECT_GT(r.n_chunks, 0);
+  }
   EXPECT_NEAR(r.ppl, c.ppl, c.ppl * 5e-4);
   EXPECT_NEAR(r.ppl_uncertainty, c.unc, c.unc * 5e-3);
   EXPECT_EQ(r.n_scored, r.n_chunks * (c.ctx - 1 - c.ctx / 2));

@@ -41,7 +41,9 @@ TEST(ThreadPool, WakesSleepingWorkers) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));  // leaves time for the others to join
     });
     EXPECT_EQ(sum.load(), 64 * 63 / 2);
-    if (round == 4) EXPECT_GT(by_thread[1] + by_thread[2], 0) << "no worker ever took a task";
+    if (round == 4) {
+      EXPECT_GT(by_thread[1] + by_thread[2], 0) << "no worker ever took a task";
+    }
   }
 }
 
