@@ -96,7 +96,10 @@ TEST_P(EveryType, StoresOnlyEncodedBytesAndAttendsWithoutDecoding) {
       vc.decode(cache.v_data(layer, kvh) + p * vc.bytes_per_vector(), vd.data());
       for (int j = 0; j < cfg.head_dim; ++j) o[j] += s[p] / sum * vd[j];
     }
-    for (int j = 0; j < cfg.head_dim; ++j) EXPECT_NEAR(out[h * cfg.head_dim + j], o[j], 1e-4) << "head " << h;
+    // turbo_kv_4b scores an 8-bit copy of the query: logits (|q||k| * scale ~ 8 here) move by ~1e-3 of
+    // |q||k| (turbo4_int8_test), outputs here by 0.0015 rms, 0.006 at most.
+    const double tol = type == KvType::turbo_kv_4b ? 1.5e-2 : 1e-4;
+    for (int j = 0; j < cfg.head_dim; ++j) EXPECT_NEAR(out[h * cfg.head_dim + j], o[j], tol) << "head " << h;
   }
 }
 

@@ -1,7 +1,8 @@
 // TurboQuant KV codec (arXiv 2504.19874, MSE variant): per block, store the L2 norm; rotate the unit
 // vector with a seeded Haar-random orthogonal matrix; quantise each rotated coordinate to the nearest
 // Lloyd-Max level of the exact coordinate law at that block dimension. turbo_kv_4bo also keeps the
-// largest-magnitude rotated coordinates exactly, as fp16 residuals. Layout: turbo_format.h.
+// largest-magnitude rotated coordinates exactly, as fp16 residuals. Layout: turbo_format.h. turbo_kv_4b
+// rounds its levels to an 8-bit grid and scores keys in integers (turbo4_int8.h).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -9,6 +10,7 @@
 #include "codecs.h"
 #include "lloyd_max.h"
 #include "rotation.h"
+#include "turbo4_int8.h"
 #include "turbo_format.h"
 
 namespace quant {
@@ -22,6 +24,8 @@ using kv::TurboTable;
 
 template <int kBits, bool kOutliers>
 class TurboCodec final : public KvCodec {
+  static constexpr bool kIntegerScores = kBits == 4 && !kOutliers;
+
  public:
   TurboCodec(KvType type, int dim, uint64_t seed, Isa isa) : KvCodec(dim), type_(type), simd_(isa == Isa::avx2) {
     const int half = 1 << (kBits - 1);
@@ -33,10 +37,18 @@ class TurboCodec final : public KvCodec {
       t.n_outliers = kOutliers ? std::max(1, len / 32) : 0;  // <= kv::kMaxOutliers for len <= 128
       const kv::Codebook& cb = kv::sphere_codebook(kBits, len);
       std::vector<float> thresholds;
-      for (int m = 0; m < half; ++m) {
-        t.value[m] = static_cast<float>(cb.levels[half + m]);
-        t.value[half + m] = -t.value[m];
-        if (m > 0) thresholds.push_back(static_cast<float>(cb.thresholds[half - 1 + m]));
+      if constexpr (kIntegerScores) {
+        const kv::Turbo4Levels grid = kv::turbo4_grid(&cb.levels[half]);
+        for (int c = 0; c < 16; ++c) t.value[c] = grid.step * grid.level[c];
+        // Nearest grid level: the boundaries are the midpoints between neighbouring levels.
+        for (int m = 1; m < half; ++m) thresholds.push_back((t.value[m - 1] + t.value[m]) / 2);
+        int_levels_.push_back(grid);
+      } else {
+        for (int m = 0; m < half; ++m) {
+          t.value[m] = static_cast<float>(cb.levels[half + m]);
+          t.value[half + m] = -t.value[m];
+          if (m > 0) thresholds.push_back(static_cast<float>(cb.thresholds[half - 1 + m]));
+        }
       }
       format_.blocks.push_back({offset, len, bytes});
       format_.tables.push_back(t);
@@ -108,14 +120,25 @@ class TurboCodec final : public KvCodec {
     }
   }
 
+  int prepared_floats() const override {
+    return kIntegerScores ? kv::turbo4_prepared_floats(format_.blocks, dim_) : dim_;
+  }
   void prepare_query(const float* q, float* qp) const override {
-    for (size_t b = 0; b < format_.blocks.size(); ++b) {
-      const int off = format_.blocks[b].offset;
-      rotations_[b].apply(q + off, qp + off);
+    if constexpr (kIntegerScores) {
+      thread_local std::vector<float> rotated;
+      rotated.resize(dim_);
+      rotate(q, rotated.data());
+      kv::turbo4_prepare_query(format_.blocks, int_levels_, rotated.data(), qp);
+    } else {
+      rotate(q, qp);
     }
   }
   void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
+    if constexpr (kIntegerScores) {
+      kv::turbo4_scores(kv::turbo4_kernel(simd_), format_.blocks, int_levels_, q, prepared_floats(), n_q, rows, stride, n, out);
+    } else {
+      kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
+    }
   }
   void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
     kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
@@ -128,12 +151,20 @@ class TurboCodec final : public KvCodec {
   }
 
  private:
+  void rotate(const float* q, float* out) const {
+    for (size_t b = 0; b < format_.blocks.size(); ++b) {
+      const int off = format_.blocks[b].offset;
+      rotations_[b].apply(q + off, out + off);
+    }
+  }
+
   KvType type_;
   bool simd_;
   size_t bytes_ = 0;
   TurboFormat<kBits, kOutliers> format_;
   std::vector<std::vector<float>> thresholds_;  // per block: boundaries between positive levels
   std::vector<Rotation> rotations_;             // per block
+  std::vector<kv::Turbo4Levels> int_levels_;    // per block, turbo_kv_4b only
 };
 
 }  // namespace

@@ -1,11 +1,16 @@
 #pragma once
-// AVX2 helpers for the KV kernels; QUANT_KV_AVX2 is defined when the build targets AVX2 + FMA + F16C.
+// AVX2 helpers for the KV kernels; QUANT_KV_AVX2 is defined when the build targets AVX2 + FMA + F16C,
+// QUANT_KV_VNNI when it also targets byte dot products.
 #include <cstdint>
 #include <cstring>
 
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #include <immintrin.h>
 #define QUANT_KV_AVX2 1
+// 256-bit unsigned-by-signed byte dot products (AVX-VNNI, or AVX-512 VNNI with VL).
+#if defined(__AVXVNNI__) || (defined(__AVX512VNNI__) && defined(__AVX512VL__))
+#define QUANT_KV_VNNI 1
+#endif
 #endif
 
 #include "quant/half.h"

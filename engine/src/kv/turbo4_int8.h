@@ -1,0 +1,45 @@
+#pragma once
+// turbo_kv_4b key scores in integer arithmetic. The type's levels lie on an 8-bit grid (level = k * step,
+// |k| <= 127, the Lloyd-Max levels rounded to it), and the rotated query is quantised to 8 bits per
+// block (q_j ~ i_j * q_step, |i_j| <= 127), so a block's score is step * q_step * norm * sum_j i_j k_j with
+// an exact integer sum. On AVX2 a byte shuffle decodes 32 codes at once and each multiply instruction does
+// 16 pairs (VNNI: one instruction per 32 coordinates of 8 heads), four times the float kernel's density.
+// The scalar kernel computes the same integers and combines them with the same float operations, so all
+// kernels give the same bits.
+//
+// Prepared query (prepared_floats() floats): n_blocks factors step_b * q_step_b, then the dim int8
+// values, stored per block in kernel order: each whole chunk of 64 (then one of 32) coordinates holds its
+// even coordinates then its odd ones (the order a byte's low and high code nibbles come in); the last
+// dim % 32 coordinates are in their natural order.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels.h"
+
+namespace quant::kv {
+
+// The grid levels of one block, indexed by 4-bit code (sign << 3 | magnitude index).
+struct Turbo4Levels {
+  int8_t level[16] = {};
+  float step = 0;
+};
+
+// Rounds positive Lloyd-Max levels (ascending, 8 of them) to the grid: the largest becomes 127 steps.
+Turbo4Levels turbo4_grid(const double* positive_levels);
+
+int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim);
+// `rotated` is the query in the codec's rotated basis (dim floats).
+void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+                          const float* rotated, float* prepared);
+enum class Turbo4Kernel { scalar, avx2, vnni };
+std::vector<Turbo4Kernel> turbo4_kernels();  // compiled in, fastest last
+Turbo4Kernel turbo4_kernel(bool simd);       // the fastest when simd, else scalar
+// out[h * n + i] for n_q prepared queries `q_stride` floats apart and n rows `stride` bytes apart.
+void turbo4_scores(Turbo4Kernel kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+                   const float* prepared, int q_stride, int n_q, const uint8_t* rows, size_t stride, int n, float* out);
+
+// Where coordinate j of a block of `dim` coordinates sits in the prepared int8 values (tests).
+int turbo4_query_position(int dim, int j);
+
+}  // namespace quant::kv
