@@ -1,6 +1,6 @@
 // Decode-time attention per KV type: one new token attends to `ctx` cached positions, 32 query heads over
-// 8 KV heads (GQA 4:1, Llama-3 style), K and V of the same type, one thread; BM_AttentionTinyLlama: the
-// TinyLlama-1.1B shape with fp16 values. Time per token per layer.
+// 8 KV heads (GQA 4:1, Llama-3 style), K and V of the same type, one thread; BM_AttentionTinyLlama and
+// BM_AttentionLlama32: those models' shapes with fp16 values. Time per token per layer.
 // The cache holds enough layers (cycled through) that fp32's working set is >= 128 MiB, so data comes
 // from DRAM as in a real many-layer model instead of staying in the last-level cache. Run e.g.
 //   build/engine/bench/engine_bench --benchmark_filter=BM_Attention --benchmark_repetitions=3
@@ -74,15 +74,18 @@ void BM_Attention(benchmark::State& state) {
   state.SetLabel(std::string(kv_type_name(type)));
 }
 
-// TinyLlama-1.1B decode shape (the depth goal of docs/cpu-kernels.md): 32 query heads over 4 KV heads
-// (GQA 8:1), head_dim 64, keys of each type, fp16 values (the engine's default value type).
-void BM_AttentionTinyLlama(benchmark::State& state) {
+// Real models' decode shapes with fp16 values (the engine's default value type) and keys of each type.
+void attention_with_fp16_values(benchmark::State& state, int heads_kv, int heads) {
   const auto type = static_cast<KvType>(state.range(0));
-  const Shape shape{4, 32, 64, static_cast<int>(state.range(1))};
+  const Shape shape{heads_kv, heads, 64, static_cast<int>(state.range(1))};
   const KvCache cache = filled_cache(type, KvType::fp16, shape);
   run_attention(state, cache, shape);
   state.SetLabel(std::string(kv_type_name(type)) + ":fp16");
 }
+// TinyLlama-1.1B (the depth goal of docs/kv-cache.md): 32 query heads over 4 KV heads (GQA 8:1).
+void BM_AttentionTinyLlama(benchmark::State& state) { attention_with_fp16_values(state, 4, 32); }
+// Llama-3.2-1B: 32 query heads over 8 KV heads (GQA 4:1).
+void BM_AttentionLlama32(benchmark::State& state) { attention_with_fp16_values(state, 8, 32); }
 
 void Args(benchmark::internal::Benchmark* b) {
   for (int dim : {64, 128})
@@ -92,11 +95,14 @@ void Args(benchmark::internal::Benchmark* b) {
 
 // CPU time (the default): on a shared machine wall time also counts other processes.
 BENCHMARK(BM_Attention)->Apply(Args)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_AttentionTinyLlama)
-    ->ArgsProduct({{static_cast<int>(KvType::fp32), static_cast<int>(KvType::fp16), static_cast<int>(KvType::q8_0),
-                    static_cast<int>(KvType::turbo_kv_4b), static_cast<int>(KvType::turbo_kv_3b)},
-                   {4096, 16384}})
-    ->Unit(benchmark::kMicrosecond);
+
+void KeyTypes(benchmark::internal::Benchmark* b) {
+  b->ArgsProduct({{static_cast<int>(KvType::fp32), static_cast<int>(KvType::fp16), static_cast<int>(KvType::q8_0),
+                   static_cast<int>(KvType::turbo_kv_4b), static_cast<int>(KvType::turbo_kv_3b)},
+                  {4096, 16384}});
+}
+BENCHMARK(BM_AttentionTinyLlama)->Apply(KeyTypes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionLlama32)->Apply(KeyTypes)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace quant

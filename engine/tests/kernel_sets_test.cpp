@@ -15,6 +15,8 @@
 #include "quant/half.h"
 #include "quant/matmul.h"
 
+#include "test_support.h"
+
 namespace quant {
 namespace {
 
@@ -62,13 +64,7 @@ Weights make_weights(GgmlType type, int rows, int cols, uint64_t seed) {
   return w;
 }
 
-std::vector<float> randn(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
+using test::randn;
 
 // The activations as the kernels see them, decoded back to floats.
 std::vector<float> decoded_activations(const QActs& a, const float* x) {

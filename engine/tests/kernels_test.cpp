@@ -6,17 +6,12 @@
 
 #include "quant/dot.h"
 #include "quant/half.h"
+#include "test_support.h"
 
 namespace quant {
 namespace {
 
-std::vector<float> randn(int n, uint64_t seed, float scale = 1.0f) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> d(0, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using test::randn;
 
 TEST(Half, RoundTripsEveryHalfValue) {
   for (uint32_t h = 0; h < 65536; ++h) {

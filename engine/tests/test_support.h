@@ -16,6 +16,8 @@ std::vector<uint8_t> read_file(const std::string& path);
 std::string read_text(const std::string& path);
 // A fresh path under the test temp directory.
 std::string temp_path(const std::string& name);
+// n draws of N(0, stddev^2) from a 64-bit Mersenne twister seeded with `seed`.
+std::vector<float> randn(size_t n, uint64_t seed, float stddev = 1.0f);
 
 }  // namespace quant::test
 

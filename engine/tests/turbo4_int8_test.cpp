@@ -11,17 +11,12 @@
 #include "kv/lloyd_max.h"
 #include "kv/turbo4_int8.h"
 #include "quant/half.h"
+#include "test_support.h"
 
 namespace quant {
 namespace {
 
-std::vector<float> gaussian(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g(0, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
+using test::randn;
 
 double dot(const float* a, const float* b, int n) {
   double s = 0;
@@ -62,7 +57,7 @@ TEST(Turbo4Int8, QueryIsRoundedToHalfAStepOfItsBlockMaximum) {
   const std::vector<kv::BlockSpec> blocks = {{0, 128, 0}, {128, 64, 66}};
   const kv::Codebook& cb = kv::sphere_codebook(4, 128);
   const std::vector<kv::Turbo4Levels> levels = {kv::turbo4_grid(&cb.levels[8]), kv::turbo4_grid(&cb.levels[8])};
-  auto x = gaussian(192, 3);
+  auto x = randn(192, 3);
   x[5] = -9;  // block 0's largest magnitude, negative
   std::vector<float> prepared(kv::turbo4_prepared_floats(blocks, 192));
   kv::turbo4_prepare_query(blocks, levels, x.data(), prepared.data());
@@ -89,8 +84,8 @@ struct Scored {
 Scored score_random(Isa isa, int dim, int n_q, int n) {
   auto c = make_kv_codec(KvType::turbo_kv_4b, dim, 99, isa);
   Scored r;
-  r.keys = gaussian(static_cast<size_t>(n) * dim, 1);
-  r.queries = gaussian(static_cast<size_t>(n_q) * dim, 2);
+  r.keys = randn(static_cast<size_t>(n) * dim, 1);
+  r.queries = randn(static_cast<size_t>(n_q) * dim, 2);
   const size_t bpv = c->bytes_per_vector();
   std::vector<uint8_t> rows(bpv * n);
   r.decoded.resize(r.keys.size());
@@ -132,7 +127,7 @@ TEST(Turbo4Int8, EveryKernelGivesTheScalarBits) {
       SCOPED_TRACE("dim " + std::to_string(dim) + ", heads " + std::to_string(n_q));
       const int qs = kv::turbo4_prepared_floats(blocks, dim);
       std::vector<float> prepared(static_cast<size_t>(n_q) * qs);
-      const auto q = gaussian(static_cast<size_t>(n_q) * dim, rng());
+      const auto q = randn(static_cast<size_t>(n_q) * dim, rng());
       for (int h = 0; h < n_q; ++h) kv::turbo4_prepare_query(blocks, levels, &q[static_cast<size_t>(h) * dim], &prepared[static_cast<size_t>(h) * qs]);
       std::vector<float> want(static_cast<size_t>(n_q) * n), got(want.size());
       kv::turbo4_scores(kv::Turbo4Kernel::scalar, blocks, levels, prepared.data(), qs, n_q, rows.data(), bytes, n, want.data());

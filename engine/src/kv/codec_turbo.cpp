@@ -37,18 +37,17 @@ class TurboCodec final : public KvCodec {
       t.n_outliers = kOutliers ? std::max(1, len / 32) : 0;  // <= kv::kMaxOutliers for len <= 128
       const kv::Codebook& cb = kv::sphere_codebook(kBits, len);
       std::vector<float> thresholds;
+      for (int m = 0; m < half; ++m) {
+        t.value[m] = static_cast<float>(cb.levels[half + m]);
+        t.value[half + m] = -t.value[m];
+        if (m > 0) thresholds.push_back(static_cast<float>(cb.thresholds[half - 1 + m]));
+      }
       if constexpr (kIntegerScores) {
+        // Codes are still chosen by the Lloyd-Max boundaries (the same bytes as with exact levels); they
+        // decode to the levels rounded to the 8-bit grid (each within half a step).
         const kv::Turbo4Levels grid = kv::turbo4_grid(&cb.levels[half]);
         for (int c = 0; c < 16; ++c) t.value[c] = grid.step * grid.level[c];
-        // Nearest grid level: the boundaries are the midpoints between neighbouring levels.
-        for (int m = 1; m < half; ++m) thresholds.push_back((t.value[m - 1] + t.value[m]) / 2);
         int_levels_.push_back(grid);
-      } else {
-        for (int m = 0; m < half; ++m) {
-          t.value[m] = static_cast<float>(cb.levels[half + m]);
-          t.value[half + m] = -t.value[m];
-          if (m > 0) thresholds.push_back(static_cast<float>(cb.thresholds[half - 1 + m]));
-        }
       }
       format_.blocks.push_back({offset, len, bytes});
       format_.tables.push_back(t);

@@ -79,6 +79,19 @@ void scores_scalar(const std::vector<BlockSpec>& blocks, const std::vector<Turbo
 }
 
 #ifdef QUANT_KV_AVX2
+// Adds one block's integer sums (lane h: head h) to the heads' scores: sum * (step * q_step_h) * norm.
+inline __m256 add_block(__m256 total, __m256i isum, const float* factors, const uint8_t* block) {
+  return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(factors)), _mm256_set1_ps(load_f16(block)),
+                         total);
+}
+
+template <int H>
+inline void store_heads(__m256 total, float* out, int n, int i) {
+  alignas(32) float sum[8];
+  _mm256_store_ps(sum, total);
+  for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
+}
+
 // sum_k |c_k| * (q_k signed like c_k) = sum_k c_k q_k, 32 byte pairs at a time: |c|, |q| <= 127, so a
 // pair of products never saturates the 16-bit sums; madd widens them to 32 bits.
 inline __m256i dot_add(__m256i acc, __m256i c, __m256i q) {
@@ -149,12 +162,9 @@ void scores_avx2(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
       const __m256i lo4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
       const __m256i hi4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[4], acc[5]), _mm256_hadd_epi32(acc[6], acc[7]));
       const __m256i isum = _mm256_add_epi32(_mm256_permute2x128_si256(lo4, hi4, 0x20), _mm256_permute2x128_si256(lo4, hi4, 0x31));
-      total = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(&factors[b * 8])),
-                              _mm256_set1_ps(load_f16(block)), total);
+      total = add_block(total, isum, &factors[b * 8], block);
     }
-    alignas(32) float sum[8];
-    _mm256_store_ps(sum, total);
-    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
+    store_heads<H>(total, out, n, i);
   }
 }
 #endif
@@ -254,12 +264,9 @@ void scores_vnni(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
           _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
                            _mm256_load_si256(reinterpret_cast<const __m256i*>(rest))),
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
-      total = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(&factors[b * 8])),
-                              _mm256_set1_ps(load_f16(block)), total);
+      total = add_block(total, isum, &factors[b * 8], block);
     }
-    alignas(32) float sum[8];
-    _mm256_store_ps(sum, total);
-    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
+    store_heads<H>(total, out, n, i);
   }
 }
 #endif
