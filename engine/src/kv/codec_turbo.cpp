@@ -2,7 +2,9 @@
 // vector with a seeded Haar-random orthogonal matrix; quantise each rotated coordinate to the nearest
 // Lloyd-Max level of the exact coordinate law at that block dimension. turbo_kv_4bo also keeps the
 // largest-magnitude rotated coordinates exactly, as fp16 residuals. Layout: turbo_format.h. turbo_kv_4b
-// rounds its levels to an 8-bit grid and scores keys in integers (turbo4_int8.h).
+// with blocks of whole 32s of coordinates (head dimensions 32, 64, 96, 128, ...) rounds its levels to an
+// 8-bit grid and scores keys in integers (turbo4_int8.h); smaller or odd blocks keep exact levels and
+// float scores, where the integer kernels' fixed costs would outweigh their gain (head dimension 8).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -24,14 +26,17 @@ using kv::TurboTable;
 
 template <int kBits, bool kOutliers>
 class TurboCodec final : public KvCodec {
-  static constexpr bool kIntegerScores = kBits == 4 && !kOutliers;
+  static constexpr bool kIntegerScoresType = kBits == 4 && !kOutliers;
 
  public:
   TurboCodec(KvType type, int dim, uint64_t seed, Isa isa) : KvCodec(dim), type_(type), simd_(isa == Isa::avx2) {
     const int half = 1 << (kBits - 1);
+    const std::vector<int> block_dims = kv_block_dims(type, dim);
+    integer_scores_ =
+        kIntegerScoresType && std::all_of(block_dims.begin(), block_dims.end(), [](int len) { return len % 32 == 0; });
     size_t bytes = 0;
     int offset = 0;
-    for (int len : kv_block_dims(type, dim)) {
+    for (int len : block_dims) {
       TurboTable t;
       // About one outlier per 32 coordinates: 4 for a 128-block (12 bytes on top of 66).
       t.n_outliers = kOutliers ? std::max(1, len / 32) : 0;  // <= kv::kMaxOutliers for len <= 128
@@ -42,7 +47,7 @@ class TurboCodec final : public KvCodec {
         t.value[half + m] = -t.value[m];
         if (m > 0) thresholds.push_back(static_cast<float>(cb.thresholds[half - 1 + m]));
       }
-      if constexpr (kIntegerScores) {
+      if (integer_scores_) {
         // Codes are still chosen by the Lloyd-Max boundaries (the same bytes as with exact levels); they
         // decode to the levels rounded to the 8-bit grid (each within half a step).
         const kv::Turbo4Levels grid = kv::turbo4_grid(&cb.levels[half]);
@@ -120,10 +125,10 @@ class TurboCodec final : public KvCodec {
   }
 
   int prepared_floats() const override {
-    return kIntegerScores ? kv::turbo4_prepared_floats(format_.blocks, dim_) : dim_;
+    return integer_scores_ ? kv::turbo4_prepared_floats(format_.blocks, dim_) : dim_;
   }
   void prepare_query(const float* q, float* qp) const override {
-    if constexpr (kIntegerScores) {
+    if (integer_scores_) {
       thread_local std::vector<float> rotated;
       rotated.resize(dim_);
       rotate(q, rotated.data());
@@ -133,7 +138,7 @@ class TurboCodec final : public KvCodec {
     }
   }
   void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    if constexpr (kIntegerScores) {
+    if (integer_scores_) {
       kv::turbo4_scores(kv::turbo4_kernel(simd_), format_.blocks, int_levels_, q, prepared_floats(), n_q, rows, stride, n, out);
     } else {
       kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
@@ -163,7 +168,8 @@ class TurboCodec final : public KvCodec {
   TurboFormat<kBits, kOutliers> format_;
   std::vector<std::vector<float>> thresholds_;  // per block: boundaries between positive levels
   std::vector<Rotation> rotations_;             // per block
-  std::vector<kv::Turbo4Levels> int_levels_;    // per block, turbo_kv_4b only
+  bool integer_scores_ = false;
+  std::vector<kv::Turbo4Levels> int_levels_;    // per block, with integer scores only
 };
 
 }  // namespace

@@ -21,19 +21,12 @@ Turbo4Levels turbo4_grid(const double* positive_levels) {
 
 int turbo4_query_position(int dim, int j) {
   const int whole64 = dim / 64 * 64;
-  if (j < whole64) {
-    const int chunk = j / 64 * 64, r = j - chunk;
-    return chunk + (r % 2) * 32 + r / 2;
-  }
-  if (dim - whole64 >= 32 && j < whole64 + 32) {
-    const int r = j - whole64;
-    return whole64 + (r % 2) * 16 + r / 2;
-  }
-  return j;
+  const int chunk = j < whole64 ? j / 64 * 64 : whole64, half = j < whole64 ? 32 : 16, r = j - chunk;
+  return chunk + (r % 2) * half + r / 2;
 }
 
 int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim) {
-  return static_cast<int>(blocks.size()) + dim / 4;  // dim is a multiple of 8
+  return static_cast<int>(blocks.size()) + dim / 4;  // dim is a multiple of 32
 }
 
 void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
@@ -139,7 +132,7 @@ void scores_avx2(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
           acc[h] = dot_add(dot_add(acc[h], even, qe), odd, qo);
         }
       }
-      if (j + 32 <= s.dim) {
+      if (j < s.dim) {  // a last 32 coordinates
         const __m128i table16 = _mm256_castsi256_si128(table), nib = _mm_set1_epi8(0x0f);
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2));
         const __m128i even = _mm_shuffle_epi8(table16, _mm_and_si128(v, nib));
@@ -150,12 +143,6 @@ void scores_avx2(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
           const __m128i qo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16));
           acc[h] = _mm256_add_epi32(acc[h], _mm256_zextsi128_si256(dot_add(dot_add(_mm_setzero_si128(), even, qe), odd, qo)));
         }
-        j += 32;
-      }
-      for (; j < s.dim; ++j) {  // the last dim % 32 coordinates (small heads), in natural order
-        const int c = levels[b].level[turbo_get_code(codes, j, 4)];
-        for (int h = 0; h < H; ++h)
-          acc[h] = _mm256_add_epi32(acc[h], _mm256_setr_epi32(c * q8[h][s.offset + j], 0, 0, 0, 0, 0, 0, 0));
       }
       // hadd(hadd(a0, a1), hadd(a2, a3)) holds heads 0-3's sums of lanes 0-3 in its low half and of lanes
       // 4-7 in its high half; lane h of `isum` ends up with head h's whole sum.
@@ -249,21 +236,13 @@ void scores_vnni(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
         unit(_mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble)));
         unit(_mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
       }
-      if (j + 32 <= s.dim) {  // 16 code bytes: their low nibbles then their high nibbles form one unit
+      if (j < s.dim) {  // a last 32 coordinates: 16 code bytes, their low then their high nibbles, one unit
         const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2)));
         const __m256i halves = _mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xf0);
         unit(_mm256_shuffle_epi8(table, _mm256_and_si256(halves, nibble)));
-        j += 32;
       }
-      alignas(32) int32_t rest[8] = {};
-      for (; j < s.dim; ++j) {  // the last dim % 32 coordinates (small heads), in natural order
-        const int c = levels[b].level[turbo_get_code(codes, j, 4)];
-        for (int h = 0; h < H; ++h) rest[h] += c * q8[h][s.offset + j];
-      }
-      const __m256i isum = _mm256_sub_epi32(
-          _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
-                           _mm256_load_si256(reinterpret_cast<const __m256i*>(rest))),
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
+      const __m256i isum = _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
+                                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
       total = add_block(total, isum, &factors[b * 8], block);
     }
     store_heads<H>(total, out, n, i);

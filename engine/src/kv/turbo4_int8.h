@@ -7,10 +7,10 @@
 // The scalar kernel computes the same integers and combines them with the same float operations, so all
 // kernels give the same bits.
 //
-// Prepared query (prepared_floats() floats): n_blocks factors step_b * q_step_b, then the dim int8
-// values, stored per block in kernel order: each whole chunk of 64 (then one of 32) coordinates holds its
-// even coordinates then its odd ones (the order a byte's low and high code nibbles come in); the last
-// dim % 32 coordinates are in their natural order.
+// Blocks are whole 32s of coordinates. Prepared query (prepared_floats() floats): n_blocks factors
+// step_b * q_step_b, then the dim int8 values, stored per block in kernel order: each chunk of 64 (and a
+// last one of 32) coordinates holds its even coordinates then its odd ones (the order a byte's low and
+// high code nibbles come in).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
