@@ -1,6 +1,7 @@
 #include "turbo4_int8.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -72,17 +73,42 @@ void scores_scalar(const std::vector<BlockSpec>& blocks, const std::vector<Turbo
 }
 
 #ifdef QUANT_KV_AVX2
-// Adds one block's integer sums (lane h: head h) to the heads' scores: sum * (step * q_step_h) * norm.
-inline __m256 add_block(__m256 total, __m256i isum, const float* factors, const uint8_t* block) {
-  return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(factors)), _mm256_set1_ps(load_f16(block)),
-                         total);
+// The int8 values of H prepared queries; their per-block factors gathered into factors[block * 8 + h].
+template <int H>
+std::array<const int8_t*, H> gather_queries(const float* prepared, int q_stride, size_t nb, std::vector<float>& factors) {
+  std::array<const int8_t*, H> q8;
+  factors.assign(nb * 8, 0.0f);
+  for (int h = 0; h < H; ++h) {
+    const float* p = prepared + static_cast<size_t>(h) * q_stride;
+    q8[h] = reinterpret_cast<const int8_t*>(p + nb);
+    for (size_t b = 0; b < nb; ++b) factors[b * 8 + h] = p[b];
+  }
+  return q8;
 }
 
-template <int H>
-inline void store_heads(__m256 total, float* out, int n, int i) {
-  alignas(32) float sum[8];
-  _mm256_store_ps(sum, total);
-  for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
+// A block's 16 signed levels in both 128-bit halves (for byte shuffles).
+inline __m256i level_table(const Turbo4Levels& levels) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels.level)));
+}
+
+// Every row's scores for H heads: block_sums(b, codes) gives block b's integer sums (lane h: head h), each
+// scaled by step * q_step_h * norm and added up over the blocks, in the scalar kernel's order.
+template <int H, class BlockSums>
+inline void for_each_row(const std::vector<BlockSpec>& blocks, const std::vector<float>& factors, const uint8_t* rows,
+                         size_t stride, int n, float* out, BlockSums block_sums) {
+  for (int i = 0; i < n; ++i) {
+    const uint8_t* row = rows + i * stride;
+    __m256 total = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const uint8_t* block = row + blocks[b].bytes;
+      const __m256i isum = block_sums(b, block + 2);
+      total = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(&factors[b * 8])),
+                              _mm256_set1_ps(load_f16(block)), total);
+    }
+    alignas(32) float sum[8];
+    _mm256_store_ps(sum, total);
+    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
+  }
 }
 
 // sum_k |c_k| * (q_k signed like c_k) = sum_k c_k q_k, 32 byte pairs at a time: |c|, |q| <= 127, so a
@@ -99,60 +125,46 @@ inline __m128i dot_add(__m128i acc, __m128i c, __m128i q) {
 // byte shuffles (low nibbles: even coordinates, high nibbles: odd ones) and feed every head.
 template <int H>
 void scores_avx2(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
-                  const float* prepared, int q_stride, const uint8_t* rows, size_t stride, int n, float* out) {
+                 const float* prepared, int q_stride, const uint8_t* rows, size_t stride, int n, float* out) {
   const size_t nb = blocks.size();
-  const int8_t* q8[H];
-  thread_local std::vector<float> factors;  // [block][8 heads]
-  factors.assign(nb * 8, 0.0f);
-  for (int h = 0; h < H; ++h) {
-    const float* p = prepared + static_cast<size_t>(h) * q_stride;
-    q8[h] = reinterpret_cast<const int8_t*>(p + nb);
-    for (size_t b = 0; b < nb; ++b) factors[b * 8 + h] = p[b];
-  }
+  thread_local std::vector<float> factors;
+  const auto q8 = gather_queries<H>(prepared, q_stride, nb, factors);
   const __m256i nibble = _mm256_set1_epi8(0x0f);
-  for (int i = 0; i < n; ++i) {
-    const uint8_t* row = rows + i * stride;
-    __m256 total = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; ++b) {
-      const BlockSpec& s = blocks[b];
-      const uint8_t* block = row + s.bytes;
-      const uint8_t* codes = block + 2;
-      const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels[b].level)));
-      __m256i acc[8];
-      for (int h = 0; h < 8; ++h) acc[h] = _mm256_setzero_si256();
-      int j = 0;
-      for (; j + 64 <= s.dim; j += 64) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
-        const __m256i even = _mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble));
-        const __m256i odd = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-        for (int h = 0; h < H; ++h) {
-          const int8_t* q = q8[h] + s.offset + j;
-          const __m256i qe = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-          const __m256i qo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
-          acc[h] = dot_add(dot_add(acc[h], even, qe), odd, qo);
-        }
+  for_each_row<H>(blocks, factors, rows, stride, n, out, [&](size_t b, const uint8_t* codes) {
+    const BlockSpec& s = blocks[b];
+    const __m256i table = level_table(levels[b]);
+    __m256i acc[8];
+    for (int h = 0; h < 8; ++h) acc[h] = _mm256_setzero_si256();
+    int j = 0;
+    for (; j + 64 <= s.dim; j += 64) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
+      const __m256i even = _mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble));
+      const __m256i odd = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+      for (int h = 0; h < H; ++h) {
+        const int8_t* q = q8[h] + s.offset + j;
+        const __m256i qe = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+        const __m256i qo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
+        acc[h] = dot_add(dot_add(acc[h], even, qe), odd, qo);
       }
-      if (j < s.dim) {  // a last 32 coordinates
-        const __m128i table16 = _mm256_castsi256_si128(table), nib = _mm_set1_epi8(0x0f);
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2));
-        const __m128i even = _mm_shuffle_epi8(table16, _mm_and_si128(v, nib));
-        const __m128i odd = _mm_shuffle_epi8(table16, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
-        for (int h = 0; h < H; ++h) {
-          const int8_t* q = q8[h] + s.offset + j;
-          const __m128i qe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-          const __m128i qo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16));
-          acc[h] = _mm256_add_epi32(acc[h], _mm256_zextsi128_si256(dot_add(dot_add(_mm_setzero_si128(), even, qe), odd, qo)));
-        }
-      }
-      // hadd(hadd(a0, a1), hadd(a2, a3)) holds heads 0-3's sums of lanes 0-3 in its low half and of lanes
-      // 4-7 in its high half; lane h of `isum` ends up with head h's whole sum.
-      const __m256i lo4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
-      const __m256i hi4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[4], acc[5]), _mm256_hadd_epi32(acc[6], acc[7]));
-      const __m256i isum = _mm256_add_epi32(_mm256_permute2x128_si256(lo4, hi4, 0x20), _mm256_permute2x128_si256(lo4, hi4, 0x31));
-      total = add_block(total, isum, &factors[b * 8], block);
     }
-    store_heads<H>(total, out, n, i);
-  }
+    if (j < s.dim) {  // a last 32 coordinates
+      const __m128i table16 = _mm256_castsi256_si128(table), nib = _mm_set1_epi8(0x0f);
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2));
+      const __m128i even = _mm_shuffle_epi8(table16, _mm_and_si128(v, nib));
+      const __m128i odd = _mm_shuffle_epi8(table16, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
+      for (int h = 0; h < H; ++h) {
+        const int8_t* q = q8[h] + s.offset + j;
+        const __m128i qe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+        const __m128i qo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16));
+        acc[h] = _mm256_add_epi32(acc[h], _mm256_zextsi128_si256(dot_add(dot_add(_mm_setzero_si128(), even, qe), odd, qo)));
+      }
+    }
+    // hadd(hadd(a0, a1), hadd(a2, a3)) holds heads 0-3's sums of lanes 0-3 in its low half and of lanes
+    // 4-7 in its high half; lane h of the result holds head h's whole sum.
+    const __m256i lo4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
+    const __m256i hi4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[4], acc[5]), _mm256_hadd_epi32(acc[6], acc[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(lo4, hi4, 0x20), _mm256_permute2x128_si256(lo4, hi4, 0x31));
+  });
 }
 #endif
 
@@ -177,21 +189,17 @@ void scores_vnni(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
                  const float* prepared, int q_stride, const uint8_t* rows, size_t stride, int n, float* out) {
   const size_t nb = blocks.size();
   thread_local std::vector<int8_t> interleaved;  // per unit: 8 vectors of 8 heads x 4 bytes
-  thread_local std::vector<float> factors;       // [block][8 heads]
+  thread_local std::vector<float> factors;
   thread_local std::vector<int32_t> offsets;     // [block][8 heads]
   thread_local std::vector<int> first_unit;      // per block
   first_unit.assign(nb + 1, 0);
   for (size_t b = 0; b < nb; ++b) first_unit[b + 1] = first_unit[b] + blocks[b].dim / 32;
   interleaved.assign(static_cast<size_t>(first_unit[nb]) * 256, 0);
-  factors.assign(nb * 8, 0.0f);
   offsets.assign(nb * 8, 0);
-  const int8_t* q8[H];
+  const auto q8 = gather_queries<H>(prepared, q_stride, nb, factors);
   for (int h = 0; h < H; ++h) {
-    const float* p = prepared + static_cast<size_t>(h) * q_stride;
-    q8[h] = reinterpret_cast<const int8_t*>(p + nb);
     for (size_t b = 0; b < nb; ++b) {
       const BlockSpec& s = blocks[b];
-      factors[b * 8 + h] = p[b];
       for (int u = 0; u < s.dim / 32; ++u) {
         const int8_t* src = q8[h] + s.offset + 32 * u;
         int8_t* dst = &interleaved[static_cast<size_t>(first_unit[b] + u) * 256 + 4 * h];
@@ -205,48 +213,38 @@ void scores_vnni(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4L
     }
   }
   const __m256i nibble = _mm256_set1_epi8(0x0f);
-  for (int i = 0; i < n; ++i) {
-    const uint8_t* row = rows + i * stride;
-    __m256 total = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; ++b) {
-      const BlockSpec& s = blocks[b];
-      const uint8_t* block = row + s.bytes;
-      const uint8_t* codes = block + 2;
-      const __m256i table = _mm256_add_epi8(
-          _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels[b].level))),
-          _mm256_set1_epi8(-128));
-      const int8_t* qi = &interleaved[static_cast<size_t>(first_unit[b]) * 256];
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-      auto unit = [&](__m256i v) {
-        const __m256i w = _mm256_permute2x128_si256(v, v, 1);
-        auto q = [&](int k) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qi + 32 * k)); };
-        acc0 = dpbusd(acc0, _mm256_shuffle_epi32(v, 0x00), q(0));
-        acc1 = dpbusd(acc1, _mm256_shuffle_epi32(v, 0x55), q(1));
-        acc2 = dpbusd(acc2, _mm256_shuffle_epi32(v, 0xaa), q(2));
-        acc3 = dpbusd(acc3, _mm256_shuffle_epi32(v, 0xff), q(3));
-        acc0 = dpbusd(acc0, _mm256_shuffle_epi32(w, 0x00), q(4));
-        acc1 = dpbusd(acc1, _mm256_shuffle_epi32(w, 0x55), q(5));
-        acc2 = dpbusd(acc2, _mm256_shuffle_epi32(w, 0xaa), q(6));
-        acc3 = dpbusd(acc3, _mm256_shuffle_epi32(w, 0xff), q(7));
-        qi += 256;
-      };
-      int j = 0;
-      for (; j + 64 <= s.dim; j += 64) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
-        unit(_mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble)));
-        unit(_mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
-      }
-      if (j < s.dim) {  // a last 32 coordinates: 16 code bytes, their low then their high nibbles, one unit
-        const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2)));
-        const __m256i halves = _mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xf0);
-        unit(_mm256_shuffle_epi8(table, _mm256_and_si256(halves, nibble)));
-      }
-      const __m256i isum = _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
-                                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
-      total = add_block(total, isum, &factors[b * 8], block);
+  for_each_row<H>(blocks, factors, rows, stride, n, out, [&](size_t b, const uint8_t* codes) {
+    const BlockSpec& s = blocks[b];
+    const __m256i table = _mm256_add_epi8(level_table(levels[b]), _mm256_set1_epi8(-128));
+    const int8_t* qi = &interleaved[static_cast<size_t>(first_unit[b]) * 256];
+    __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    auto unit = [&](__m256i v) {
+      const __m256i w = _mm256_permute2x128_si256(v, v, 1);
+      auto q = [&](int k) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qi + 32 * k)); };
+      acc0 = dpbusd(acc0, _mm256_shuffle_epi32(v, 0x00), q(0));
+      acc1 = dpbusd(acc1, _mm256_shuffle_epi32(v, 0x55), q(1));
+      acc2 = dpbusd(acc2, _mm256_shuffle_epi32(v, 0xaa), q(2));
+      acc3 = dpbusd(acc3, _mm256_shuffle_epi32(v, 0xff), q(3));
+      acc0 = dpbusd(acc0, _mm256_shuffle_epi32(w, 0x00), q(4));
+      acc1 = dpbusd(acc1, _mm256_shuffle_epi32(w, 0x55), q(5));
+      acc2 = dpbusd(acc2, _mm256_shuffle_epi32(w, 0xaa), q(6));
+      acc3 = dpbusd(acc3, _mm256_shuffle_epi32(w, 0xff), q(7));
+      qi += 256;
+    };
+    int j = 0;
+    for (; j + 64 <= s.dim; j += 64) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
+      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble)));
+      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
     }
-    store_heads<H>(total, out, n, i);
-  }
+    if (j < s.dim) {  // a last 32 coordinates: 16 code bytes, their low then their high nibbles, one unit
+      const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2)));
+      const __m256i halves = _mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xf0);
+      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(halves, nibble)));
+    }
+    return _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
+  });
 }
 #endif
 
