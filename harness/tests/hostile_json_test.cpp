@@ -143,6 +143,19 @@ TEST(Faults, MalformedSamplesAreRefusedWithTheirJsonPath) {
   EXPECT_TRUE(contains(cmp.err, "$.cells: no cells, nothing to compare")) << cmp.err;
 }
 
+// "internal error" never answers bad input: report --check on a results file without its analysis.
+TEST(Faults, ReportCheckNamesAMissingAnalysis) {
+  const std::string dir = test::temp_dir("no-analysis");
+  json doc = json::parse(test::read_file(test::fixture("results-release-small.json")));
+  test::write_file(dir + "/results.json", doc.dump());
+  ASSERT_EQ(run_process({BENCH_ALL_BIN, "report", dir + "/results.json", "--no-plots"}, {}, 60).exit_code, 0);
+  doc.erase("analysis");
+  test::write_file(dir + "/results.json", doc.dump());
+  const ProcessResult r = run_process({BENCH_ALL_BIN, "report", dir + "/results.json", "--check"}, {}, 60);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bench-all: error: " + dir + "/results.json: $: missing required field 'analysis'\n");
+}
+
 // Item 7: a write error removes the temporaries and keeps the previous complete set.
 TEST(Faults, AFullDiskKeepsThePreviousOutputs) {
   const std::string dir = test::temp_dir("full");

@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "harness/process.h"
 #include "harness/results.h"
 #include "harness_test_support.h"
 
@@ -102,6 +103,30 @@ TEST_P(KilledBenchAll, TakesItsQuantAlong) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, KilledBenchAll, ::testing::Values(SIGKILL, SIGTERM, SIGINT));
+
+TEST(ConcurrentSweeps, ASecondRunOrResumeOnTheFolderIsAOneLineError) {
+  const auto p = test::make_fake_project("concurrent", {{"kv", {"fp32"}}});
+  test::FakeSearchPath paths(p);
+  test::ScopedEnv slow("FAKE_QUANT_SLEEP_S", "30");
+  test::ScopedEnv pid_file("FAKE_QUANT_PID_FILE", p.root + "/pids");
+  const std::string out = p.root + "/out";
+  const pid_t first = start_bench_all(run_args(p, out), p.root + "/log");
+  ASSERT_TRUE(wait_for([&] { return !pids_in(p.root + "/pids").empty(); }, 30)) << test::read_file(p.root + "/log");
+  const ProcessResult resume = run_process({BENCH_ALL_BIN, "--root", p.root, "run", "--resume", out, "--no-plots"}, {}, 60);
+  const ProcessResult again = run_process([&] {
+    auto a = run_args(p, out);
+    a.insert(a.begin(), BENCH_ALL_BIN);
+    return a;
+  }(), {}, 60);
+  kill(-first, SIGKILL);
+  wait_exit(first);
+  const std::string refused = "bench-all: error: " + out + ": another bench-all is running a sweep in this folder; wait for it to end\n";
+  EXPECT_EQ(resume.exit_code, 1);
+  ASSERT_GE(resume.err.size(), refused.size());
+  EXPECT_EQ(resume.err.substr(resume.err.size() - refused.size()), refused) << resume.err;
+  EXPECT_EQ(again.exit_code, 1);  // its journal exists: "holds a sweep already (continue it with --resume)"
+  EXPECT_NE(again.err.find(out + ": holds a sweep already"), std::string::npos) << again.err;
+}
 
 // Cell ids with their status and number of runs: what an uninterrupted sweep and a resumed one must share.
 std::map<std::string, std::pair<std::string, size_t>> shape(const Results& r) {

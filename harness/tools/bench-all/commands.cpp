@@ -163,7 +163,8 @@ int cmd_report(const Common& c, const ReportArgs& a) {
                    path.c_str(), a.results.c_str(), line);
       return 1;
     }
-    const nlohmann::json stored_analysis = read_json_file(a.results).at("analysis");
+    const nlohmann::json doc = read_json_file(a.results);
+    const nlohmann::json stored_analysis = JsonNode(doc, a.results).at("analysis").raw();
     if (stored_analysis != to_json(an)) {
       std::fprintf(stderr, "bench-all: error: %s: $.analysis differs from statistics recomputed from its samples\n",
                    a.results.c_str());
