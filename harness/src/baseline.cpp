@@ -103,6 +103,10 @@ std::vector<std::string> update_baseline(const Results& r, const std::string& ro
       if (other) log << "baseline: variant " << v.variant.name << " has no measured cell; no baseline written for it\n";
       continue;
     }
+    // Names were checked on load; this guards every other way a Results could be made.
+    if (!is_plain_name(r.suite_name) || !is_plain_name(v.variant.name))
+      throw InputError("baseline update: suite '" + r.suite_name + "' or variant '" + v.variant.name +
+                       "' is not a plain name (" + kPlainNameRule + ")");
     const std::string path = (dir / (v.variant.name + ".json")).string();
     fs::create_directories(dir);
     write_text_file(path, results_to_json(baseline_of_variant(r, v.variant.name), json::object()).dump(1) + "\n");

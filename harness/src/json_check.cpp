@@ -1,6 +1,10 @@
 #include "harness/json_check.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -97,6 +101,21 @@ bool JsonNode::boolean() const {
   return value_->get<bool>();
 }
 
+const char* const kPlainNameRule = "letters, digits, '-', '_' and '.', not starting with '.'";
+
+bool is_plain_name(const std::string& name) {
+  if (name.empty() || name.size() > 100 || name[0] == '.') return false;
+  for (unsigned char c : name)
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+std::string JsonNode::plain_name() const {
+  const std::string s = str();
+  if (!is_plain_name(s)) fail(std::string("expected a plain name (") + kPlainNameRule + "), got " + shown());
+  return s;
+}
+
 std::vector<std::string> JsonNode::strings() const {
   std::vector<std::string> out;
   for (const auto& n : items()) out.push_back(n.str());
@@ -112,34 +131,99 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-json read_json_file(const std::string& path) {
-  const std::string text = read_text(path);
+bool json_depth_within(const std::string& text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+json parse_json_text(const std::string& text, const std::string& what) {
+  if (text.size() > kMaxJsonBytes)
+    throw InputError(what + ": " + std::to_string(text.size()) + " bytes, more than the " +
+                     std::to_string(kMaxJsonBytes >> 20) + " MiB a bench-all JSON input may have");
+  if (!json_depth_within(text, kMaxJsonDepth))
+    throw InputError(what + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    throw InputError(path + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    throw InputError(what + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {  // e.g. a number out of range (1e400)
+    const std::string m = e.what();
+    throw InputError(what + ": not valid JSON: " + m.substr(m.find(']') == std::string::npos ? 0 : m.find(']') + 2));
   }
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
+json read_json_file(const std::string& path) {
   namespace fs = std::filesystem;
-  const fs::path p(path);
-  if (p.has_parent_path()) fs::create_directories(p.parent_path());
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(path + ": cannot write file");
-    f << text;
-    f.flush();
-    if (!f) throw InputError(path + ": write error");
-  }
   std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw InputError(path + ": cannot rename temporary file into place");
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw InputError(path + ": not a regular file (" + (fs::is_directory(st) ? "a folder" : "a device, pipe or socket") +
+                     "), expected a JSON file");
+  if (fs::exists(st) && fs::file_size(path, ec) > kMaxJsonBytes)
+    throw InputError(path + ": larger than the " + std::to_string(kMaxJsonBytes >> 20) +
+                     " MiB a bench-all JSON input may have");
+  return parse_json_text(read_text(path), path);
+}
+
+namespace {
+
+// Writes `text` to `tmp` and flushes it to the disk; InputError naming `path` and the OS reason.
+void write_temporary(const std::string& path, const std::string& tmp, const std::string& text) {
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw InputError(path + ": cannot write file: " + std::strerror(errno));
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+  const int e = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!wrote || !closed) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": write error: " + std::strerror(wrote ? errno : e));
   }
 }
+
+}  // namespace
+
+void write_text_files(const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> temps;
+  auto clean = [&] {
+    for (const auto& t : temps) std::remove(t.c_str());
+  };
+  try {
+    for (const auto& [path, text] : files) {
+      const fs::path p(path);
+      std::error_code ec;
+      if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+      if (ec) throw InputError(path + ": cannot create its folder: " + ec.message());
+      temps.push_back(path + ".tmp");
+      write_temporary(path, temps.back(), text);
+    }
+  } catch (...) {
+    clean();  // the previous complete files stay as they were
+    throw;
+  }
+  for (size_t i = 0; i < files.size(); ++i)
+    if (std::rename(temps[i].c_str(), files[i].first.c_str()) != 0) {
+      const int e = errno;
+      clean();
+      throw InputError(files[i].first + ": cannot move the new file into place: " + std::strerror(e));
+    }
+}
+
+void write_text_file(const std::string& path, const std::string& text) { write_text_files({{path, text}}); }
 
 void check_schema(const JsonNode& doc, const std::string& schema, int64_t max_version) {
   const std::string s = doc.at("schema").str();

@@ -13,11 +13,13 @@ namespace fs = std::filesystem;
 
 void write_outputs(const Results& r, const Analysis& a, const std::string& dir) {
   const fs::path d(dir);
-  write_text_file((d / "results.json").string(), results_to_json(r, to_json(a)).dump(1) + "\n");
-  write_text_file((d / "report.md").string(), render_report(r, a));
-  write_text_file((d / "measures.csv").string(), measures_csv(r, a));
-  write_text_file((d / "comparisons.csv").string(), comparisons_csv(r, a));
-  write_text_file((d / "samples.csv").string(), samples_csv(r));
+  // All or nothing: a full disk keeps the previous complete set of outputs.
+  write_text_files({{(d / "results.json").string(),
+                     results_to_json(r, to_json(a)).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
+                    {(d / "report.md").string(), render_report(r, a)},
+                    {(d / "measures.csv").string(), measures_csv(r, a)},
+                    {(d / "comparisons.csv").string(), comparisons_csv(r, a)},
+                    {(d / "samples.csv").string(), samples_csv(r)}});
 }
 
 bool write_plots(const std::string& root, const std::string& dir, std::FILE* log) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,11 +11,38 @@
 #include <chrono>
 #include <cstring>
 
+#include "harness/utf8.h"
+
 namespace quant::harness {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The process group of the child now running, so that a SIGTERM/SIGINT/SIGHUP to bench-all takes it down
+// too (a SIGKILL cannot be caught: PR_SET_PDEATHSIG in the child covers that case).
+volatile sig_atomic_t g_child_group = 0;
+
+void kill_child_and_die(int sig) {
+  if (g_child_group > 0) kill(-g_child_group, SIGKILL);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void install_forwarding() {
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction old {};
+    sigaction(sig, nullptr, &old);
+    if (old.sa_handler != SIG_DFL) continue;  // someone chose how to handle it (or ignores it): keep that
+    struct sigaction sa {};
+    sa.sa_handler = kill_child_and_die;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, nullptr);
+  }
+}
 
 bool drain(int fd, std::string& into) {
   char buf[65536];
@@ -36,10 +64,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     r.err = std::string("cannot create pipes: ") + std::strerror(errno);
     return r;
   }
+  install_forwarding();
+  const pid_t parent = getpid();
   const auto start = Clock::now();
   const pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);  // own process group, so a timeout kills grandchildren too
+    // Die with bench-all even when it is SIGKILLed, so no run outlives its time limit.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // bench-all died before the line above
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
@@ -61,6 +94,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   close(out_pipe[1]);
   close(err_pipe[1]);
   close(exec_pipe[1]);
+  if (pid > 0) {
+    setpgid(pid, pid);  // also here, so the group exists before a signal can name it
+    g_child_group = pid;
+  }
   if (pid < 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
@@ -97,9 +134,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  g_child_group = 0;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (exec_failed) {
-    r.err = "cannot run " + argv[0] + ": " + std::strerror(exec_errno);
+    r.err = "cannot run " + valid_utf8(argv[0]) + ": " + std::strerror(exec_errno);
     return r;
   }
   r.started = true;
@@ -127,7 +165,7 @@ std::string tail_lines(const std::string& text, int max_lines, size_t max_chars)
   std::string out;
   for (size_t i = first; i < lines.size(); ++i) out += (i > first ? "\n" : "") + lines[i];
   if (out.size() > max_chars) out = "..." + out.substr(out.size() - max_chars);
-  return out;
+  return valid_utf8(out);
 }
 
 }  // namespace quant::harness

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "harness/json_check.h"
+
 namespace quant::harness {
 
 using nlohmann::json;
@@ -191,6 +193,7 @@ RunRecord interpret_run(const Cell& c, int index, const Variant& v, const Inputs
     return r;
   }
   try {
+    if (!json_depth_within(p.out, kMaxJsonDepth)) throw Invalid{"stdout nests JSON too deeply to be a quant.run object"};
     const json q = json::parse(p.out);
     r.sample = extract_sample(c, v, in, q);
     r.engine = engine_sections(q);

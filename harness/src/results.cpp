@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "harness/json_check.h"
+#include "harness/sample_check.h"
 #include "quant/build_info.h"
+#include "quant/kv_types.h"
 #include "quant/error.h"
 
 namespace quant::harness {
@@ -119,7 +121,7 @@ json cell_json(const CellResult& c) {
 
 Variant variant_from(const JsonNode& n) {
   Variant v;
-  v.name = n.at("name").str();
+  v.name = n.at("name").plain_name();
   v.description = n.at("description").str_or_empty();
   v.is_default = n.at("default").boolean();
   v.backend = n.at("backend").str();
@@ -132,7 +134,7 @@ Variant variant_from(const JsonNode& n) {
 
 Resource resource_from(const JsonNode& n) {
   Resource r;
-  r.name = n.at("name").str();
+  r.name = n.at("name").plain_name();
   r.file = n.at("file").str();
   r.path = n.at("path").str_or_empty();
   for (const auto& s : n.at("searched").items()) r.searched.push_back(s.str_or_empty());
@@ -141,7 +143,7 @@ Resource resource_from(const JsonNode& n) {
   return r;
 }
 
-RunRecord run_from(const JsonNode& n) {
+RunRecord run_from(const JsonNode& n, const Cell& cell) {
   RunRecord r;
   r.cell = n.at("cell").str();
   r.index = static_cast<int>(n.at("index").integer(0, 1 << 30));
@@ -154,7 +156,8 @@ RunRecord run_from(const JsonNode& n) {
   if (auto e = n.opt("error")) r.error = e->str_or_empty();
   if (auto e = n.opt("stderr_tail")) r.stderr_tail = e->str_or_empty();
   if (auto s = n.opt("sample")) {
-    if (!s->is_object()) s->fail("expected an object");
+    if (r.ok()) check_sample(*s, cell);
+    else if (!s->is_object()) s->fail("expected an object");
     r.sample = s->raw();
   }
   if (r.ok() && r.sample.is_null()) n.fail("an ok run needs a \"sample\"");
@@ -172,6 +175,8 @@ CellResult cell_from(const JsonNode& n) {
   if (metric != "ppl" && metric != "speed") n.at("metric").fail("expected \"ppl\" or \"speed\"");
   x.metric = metric == "ppl" ? Metric::ppl : Metric::speed;
   x.kv = {n.at("k_type").str(), n.at("v_type").str()};
+  for (const char* k : {"k_type", "v_type"})
+    if (!parse_kv_type(n.at(k).str())) n.at(k).fail("unknown KV cache type (valid: " + kv_type_list() + ")");
   x.threads = static_cast<int>(n.at("threads").integer(1, 1024));
   x.reps = static_cast<int>(n.at("reps").integer(1, 1 << 20));
   x.warmup = static_cast<int>(n.at("warmup").integer(0, 1 << 20));
@@ -192,10 +197,19 @@ CellResult cell_from(const JsonNode& n) {
   static const std::set<std::string> statuses = {"ok", "error", "missing", "unsupported", "incomplete"};
   if (!statuses.count(c.status)) n.at("status").fail("unknown cell status");
   if (auto r = n.opt("reason")) c.reason = r->str_or_empty();
-  if (auto e = n.opt("engine")) c.engine = e->raw();
-  for (const auto& r : n.at("runs").items()) {
-    c.runs.push_back(run_from(r));
+  if (auto e = n.opt("engine")) {
+    check_engine(*e);
+    c.engine = e->raw();
+  }
+  const std::vector<JsonNode> runs = n.at("runs").items();
+  if (static_cast<int>(runs.size()) > x.runs())
+    n.at("runs").fail(std::to_string(runs.size()) + " runs, more than the cell's " + std::to_string(x.runs()) +
+                      " (warmup + reps)");
+  for (const auto& r : runs) {
+    c.runs.push_back(run_from(r, x));
     if (c.runs.back().cell != x.id) r.at("cell").fail("run belongs to another cell");
+    if (c.runs.back().index != static_cast<int>(c.runs.size()) - 1)
+      r.at("index").fail("expected run index " + std::to_string(c.runs.size() - 1));
   }
   return c;
 }
@@ -245,7 +259,7 @@ Results load_results(const std::string& path) {
   r.wall_s = run.at("wall_s").number(0, 1e12);
   r.command = run.at("command").str_or_empty();
   const JsonNode suite = run.at("suite");
-  r.suite_name = suite.at("name").str();
+  r.suite_name = suite.at("name").plain_name();
   r.suite_file = suite.at("file").str_or_empty();
   r.suite_sha256 = suite.at("sha256").str_or_empty();
   r.suite_description = suite.at("description").str_or_empty();

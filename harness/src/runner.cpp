@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "harness/folder_lock.h"
 #include "harness/inputs.h"
 #include "harness/journal.h"
 #include "harness/process.h"
@@ -74,6 +75,7 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   FileStream buf(log);
   std::ostream out(&buf);
   const std::string journal_path = (fs::path(o.out_dir) / "journal.jsonl").string();
+  auto lock = std::make_shared<FolderLock>(o.out_dir);  // held until the caller has written the outputs
   JournalHeader header;
   std::vector<RunRecord> journaled;
   std::optional<Journal> journal;
@@ -95,14 +97,14 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
                        "); start a new sweep instead of --resume");
   } else {
     header = {fs::path(o.out_dir).filename().string(), started, o.root, o.suite_file, o.variants_file, plan.sha,
-              o.shard, o.binaries};
+              o.shard, o.binaries, o.command};
     journal.emplace(Journal::create(journal_path, header));
   }
 
   Results r;
   r.run_id = header.run_id;
   r.started = started;
-  r.command = o.command;
+  r.command = o.resume && !header.command.empty() ? header.command : o.command;
   r.suite_name = plan.suite.name;
   r.suite_file = fs::path(plan.suite.file).lexically_proximate(o.root).string();
   r.suite_sha256 = plan.suite.sha256;
@@ -170,7 +172,12 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   for (auto& run : journaled) {
     auto it = by_id.find(run.cell);
     if (it == by_id.end()) throw InputError(journal_path + ": run of unknown cell " + run.cell);
-    it->second->runs.push_back(run);
+    CellResult& c = *it->second;
+    if (run.index != static_cast<int>(c.runs.size()) || run.index >= c.cell.runs())
+      throw InputError(journal_path + ": run " + std::to_string(run.index) + " of cell " + run.cell +
+                       " does not follow its " + std::to_string(c.runs.size()) + " journaled runs (of " +
+                       std::to_string(c.cell.runs()) + "); the journal was edited or written by two sweeps");
+    c.runs.push_back(run);
   }
 
   // First ok run of each variant: later runs must come from the same binary.
@@ -203,7 +210,8 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   }
 
   Progress progress(log, o.tty, total, done);
-  double spent = 0;
+  double spent = 0, earlier_s = 0;  // earlier_s: quant's time in the sessions before a --resume
+  for (const auto& run : journaled) earlier_s += run.wall_s;
   int measured = 0, executed = 0;
   std::map<std::string, std::pair<double, int>> cell_time;
   auto eta = [&](const std::vector<CellResult>& cells) {
@@ -253,8 +261,8 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   progress.finish();
   for (auto& c : r.cells) settle_status(c);
   r.finished = utc_now();
-  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
-  return {r, interrupted};
+  r.wall_s = earlier_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
+  return {r, interrupted, lock};
 }
 
 }  // namespace quant::harness

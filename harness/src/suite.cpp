@@ -32,8 +32,7 @@ std::vector<SuiteFile> files(const JsonNode& list) {
   if (items.empty()) list.fail("needs at least one entry");
   for (const auto& n : items) {
     n.only({"name", "file"});
-    SuiteFile f{n.at("name").str(), n.at("file").str()};
-    if (f.name.find_first_of("/ ,") != std::string::npos) n.at("name").fail("names may not contain '/', ' ' or ','");
+    SuiteFile f{n.at("name").plain_name(), n.at("file").str()};
     if (!names.insert(f.name).second) n.at("name").fail("duplicate name '" + f.name + "'");
     out.push_back(f);
   }
@@ -64,8 +63,7 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
   Suite s;
   s.file = path;
   s.sha256 = sha256_hex(read_text(path));
-  s.name = root.at("name").str();
-  if (s.name.find_first_of("/ ") != std::string::npos) root.at("name").fail("suite names may not contain '/' or ' '");
+  s.name = root.at("name").plain_name();
   if (auto d = root.opt("description")) s.description = d->str_or_empty();
 
   const JsonNode vs = root.at("variants");

@@ -20,6 +20,9 @@
 //   FAKE_QUANT_SAME_AS              report a K type's quality figures as another's, e.g. "turbo_kv_4b=fp32"
 //   FAKE_QUANT_BITS                 per type bits per element, e.g. "turbo_kv_3b=3"
 //   FAKE_QUANT_VULKAN_BUILD         build.cmake_options.ENGINE_VULKAN to report whatever the backend
+//   FAKE_QUANT_BAD_STDERR_KV        comma-separated K types that print bytes which are not UTF-8 (0xFF, a
+//                                   cut sequence) to stderr and fail, like a model with a garbled arch string
+//   FAKE_QUANT_PID_FILE             append this process's pid to the file (orphan checks)
 #include <unistd.h>
 
 #include <chrono>
@@ -118,6 +121,12 @@ int main(int argc, char** argv) {
     std::ofstream(log, std::ios::app) << k << "," << v << " " << (bench ? "bench" : "ppl") << " "
                                       << (bench ? depth : ctx) << " " << backend << " " << env("FAKE_QUANT_ARM", "")
                                       << "\n";
+  if (const std::string f = env("FAKE_QUANT_PID_FILE", ""); !f.empty())
+    std::ofstream(f, std::ios::app) << getpid() << "\n";
+  if (("," + env("FAKE_QUANT_BAD_STDERR_KV", "") + ",").find("," + k + ",") != std::string::npos) {
+    std::fprintf(stderr, "quant: error: unknown architecture '\xff\xfellama\xe2\x82'\n");
+    return 1;
+  }
   if (const double s = std::atof(env("FAKE_QUANT_SLEEP_S", "0").c_str()); s > 0)
     std::this_thread::sleep_for(std::chrono::duration<double>(s));
   std::fprintf(stderr, "fake_quant: loading %s\n", model.c_str());

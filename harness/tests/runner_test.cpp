@@ -149,8 +149,9 @@ TEST(Sweep, AnInterruptedSweepResumesFromItsJournal) {
   test::ScopedEnv log("FAKE_QUANT_LOG", p.root + "/calls.log");
   SweepOptions o = p.options("run");
   o.max_runs = 7;
-  const SweepOutcome first = sweep(o);
+  SweepOutcome first = sweep(o);
   EXPECT_TRUE(first.interrupted);
+  first.lock.reset();  // bench-all ends here: the folder is free for the resume
   EXPECT_EQ(lines(p.root + "/calls.log").size(), 7u);
   const std::string journal = o.out_dir + "/journal.jsonl";
   EXPECT_EQ(lines(journal).size(), 8u);  // header + one line per run

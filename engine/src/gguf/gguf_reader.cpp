@@ -131,7 +131,8 @@ std::string_view gguf_value_type_name(GgufValueType t) {
 }
 
 std::unique_ptr<GgufFile> GgufFile::open(const std::string& path, WeightMemory memory) {
-  int fd = ::open(path.c_str(), O_RDONLY);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -1,11 +1,13 @@
 #include "context.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "quant/backend_factory.h"
 #include "quant/error.h"
+#include "quant/kv_codec.h"
 
 namespace quant::cli {
 
@@ -19,12 +21,40 @@ Context::Context(const Options& o) {
 }
 
 std::unique_ptr<Session> Context::session(const Options& o, int n_ctx, KvType k, KvType v) const {
+  check_cache_fits(*model, n_ctx, k, v);
   SessionOptions so;
   so.n_ctx = n_ctx;
   so.k_type = k;
   so.v_type = v;
   so.max_batch = o.batch;
   return std::make_unique<Session>(*model, *pool, *backend, so);
+}
+
+void check_cache_fits(const Model& model, int n_ctx, KvType k, KvType v) {
+  const ModelConfig& c = model.config();
+  if (n_ctx <= 0) n_ctx = c.n_ctx_train;
+  if (n_ctx <= 0 || c.head_dim <= 0) return;
+  const double vectors = static_cast<double>(c.n_layer) * c.n_head_kv * n_ctx;
+  const double bytes = vectors * static_cast<double>(make_kv_codec(k, c.head_dim, 0)->bytes_per_vector() +
+                                                     make_kv_codec(v, c.head_dim, 0)->bytes_per_vector());
+  const double available = available_memory_bytes();
+  if (available > 0 && bytes > available) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "-c %d: the K/V cache would need %.0f MiB, more than the %.0f MiB of memory available",
+                  n_ctx, bytes / (1 << 20), available / (1 << 20));
+    throw InputError(msg);
+  }
+}
+
+double available_memory_bytes() {
+  std::ifstream f("/proc/meminfo");
+  for (std::string key; f >> key;) {
+    double kib = 0;
+    std::string unit;
+    f >> kib >> unit;
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
 }
 
 void emit_json(const nlohmann::json& j) {
@@ -35,6 +65,16 @@ void emit_json(const nlohmann::json& j) {
 }
 
 std::string read_text_file(const std::string& flag, const std::string& path) {
+  // Checked before opening: a FIFO would block, /dev/zero would never end, a folder reads as empty.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw InputError(flag + " " + path + ": is a folder, not a text file");
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw InputError(flag + " " + path + ": not a regular file (a device, pipe or socket)");
+  constexpr uintmax_t kMaxText = uintmax_t{1} << 30;
+  if (fs::exists(st) && fs::file_size(path, ec) > kMaxText)
+    throw InputError(flag + " " + path + ": larger than the 1 GiB a text file may have");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(flag + " " + path + ": cannot open file");
   std::ostringstream ss;

@@ -28,6 +28,12 @@ struct Context {
 
 // Prints the report on stdout as one JSON object (invalid UTF-8 in generated text is replaced).
 void emit_json(const nlohmann::json& j);
+// A text file (--ppl, --prompt-file): regular, at most 1 GiB, not empty, no NUL bytes.
 std::string read_text_file(const std::string& flag, const std::string& path);
+
+// Refuses a context whose K/V cache would not fit in the available memory, saying how much it needs
+// (the cache is allocated, and zeroed, in full when the session starts).
+void check_cache_fits(const Model& model, int n_ctx, KvType k, KvType v);
+double available_memory_bytes();  // MemAvailable, 0 when unknown
 
 }  // namespace quant::cli

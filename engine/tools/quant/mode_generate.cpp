@@ -19,7 +19,8 @@ int run_generate(const Options& o) {
   if (static_cast<int>(prompt.size()) + o.n_predict > n_ctx)
     throw InputError("-n: prompt (" + std::to_string(prompt.size()) + " tokens) + " + std::to_string(o.n_predict) +
                      " new tokens exceed the context size " + std::to_string(n_ctx) + " (raise -c)");
-  auto session = ctx.session(o, n_ctx, o.k_type, o.v_type);
+  // The cache holds what this generation uses, not a -c far beyond it.
+  auto session = ctx.session(o, std::min<int>(n_ctx, static_cast<int>(prompt.size()) + o.n_predict), o.k_type, o.v_type);
   FILE* text_out = o.json ? stderr : stdout;
 
   SamplerOptions so{o.temperature, o.top_k, o.top_p, o.seed};

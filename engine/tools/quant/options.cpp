@@ -88,6 +88,7 @@ Options parse_options(int argc, char** argv) {
   if (o.mode != Mode::logits && !o.logits_out.empty()) usage_error("--logits-out needs --tokens");
   if (o.kld && o.mode != Mode::perplexity) usage_error("--kld needs --ppl");
   if (o.probe_bandwidth && o.mode != Mode::bench) usage_error("--probe-bandwidth needs --bench");
+  if (app.count("--depth") && o.mode != Mode::bench) usage_error("--depth needs --bench");
 
   if (o.mode == Mode::bench) {
     if (!prompt_arg.empty()) o.n_prompt = parse_int("-p", prompt_arg, 0, 1 << 20);

@@ -16,6 +16,7 @@ struct JournalHeader {
   std::string root, suite_file, variants_file, plan_sha256;
   Shard shard;
   std::map<std::string, std::string> binaries;  // --binary overrides
+  std::string command;                          // the command that started the sweep (kept on --resume)
 };
 
 class Journal {
@@ -23,7 +24,8 @@ class Journal {
   // A new journal; refuses to overwrite an existing one.
   static Journal create(const std::string& path, const JournalHeader& header);
   // An existing journal for --resume: its header and every complete run line. A torn last line (the
-  // process died while writing it) is ignored; any other bad line is an error naming the line.
+  // process died while writing it) is ignored; any other bad line, or a line repeating a run already
+  // journaled, is an error naming the line. The caller holds the folder's FolderLock.
   static Journal reopen(const std::string& path, JournalHeader& header, std::vector<RunRecord>& runs);
 
   Journal(Journal&& o) noexcept : path_(std::move(o.path_)), f_(o.f_) { o.f_ = nullptr; }

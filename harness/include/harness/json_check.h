@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quant::harness {
@@ -40,6 +41,7 @@ class JsonNode {
   double number(double lo, double hi) const;     // finite number within [lo, hi]
   bool boolean() const;
   std::vector<std::string> strings() const;      // array of non-empty strings
+  std::string plain_name() const;                // a name that may become a file name (is_plain_name)
 
   bool is_string() const { return value_->is_string(); }
   bool is_object() const { return value_->is_object(); }
@@ -53,11 +55,28 @@ class JsonNode {
   std::string file_, path_;
 };
 
+// A name that becomes part of a path (suite, variant, model, text, release version): letters, digits,
+// '-', '_' and '.', not starting with '.', at most 100 characters. So "..", "a/b" or "" never become paths.
+bool is_plain_name(const std::string& name);
+extern const char* const kPlainNameRule;
+
+// What bench-all parses is bounded, so a hostile file cannot exhaust the stack or memory.
+constexpr int kMaxJsonDepth = 64;
+constexpr size_t kMaxJsonBytes = size_t{256} << 20;
+// False when brackets in `text` (outside strings) nest deeper than `max_depth`.
+bool json_depth_within(const std::string& text, int max_depth);
+// Parses JSON text within those bounds; InputError "<what>: <problem>" otherwise.
+nlohmann::json parse_json_text(const std::string& text, const std::string& what);
+
 // Parses a JSON file; a missing file or invalid JSON is an InputError naming the file (and byte offset).
 nlohmann::json read_json_file(const std::string& path);
 
-// Writes through a temporary file and a rename, so a failure never leaves a partial file.
+// Writes through a temporary file and a rename, so a failure never leaves a partial file; on an error
+// (a full disk, a read-only folder) the temporary is removed and the InputError names the path and reason.
 void write_text_file(const std::string& path, const std::string& text);
+// Several files that belong together: every one is written to its temporary first, and only when all
+// succeeded are they renamed into place, so a failure keeps the previous complete set.
+void write_text_files(const std::vector<std::pair<std::string, std::string>>& files);
 std::string read_text(const std::string& path);  // InputError when unreadable
 
 // Checks "schema" and "schema_version" of a document this program writes or reads.

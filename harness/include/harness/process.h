@@ -20,7 +20,8 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           double timeout_s, const std::string& cwd = "");
 
-// The last `max_lines` lines of `text` (at most `max_chars` characters), for error reports.
+// The last `max_lines` lines of `text` (at most `max_chars` characters), for error reports; bytes that are
+// not valid UTF-8 come back as \xHH so the text can go into JSON.
 std::string tail_lines(const std::string& text, int max_lines = 8, size_t max_chars = 2000);
 
 }  // namespace quant::harness

@@ -4,12 +4,15 @@
 // the results. A failing cell is recorded and the sweep goes on.
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "harness/cells.h"
 #include "harness/results.h"
 
 namespace quant::harness {
+
+class FolderLock;
 
 struct SweepOptions {
   std::string root;
@@ -21,12 +24,13 @@ struct SweepOptions {
   int jobs = 2;                                  // build parallelism
   int max_runs = -1;                             // stop after this many runs (simulates an interruption)
   bool tty = false;                              // progress bar instead of lines
-  std::string command;                           // recorded in the results
+  std::string command;                           // recorded in the results (a resume keeps the first one)
 };
 
 struct SweepOutcome {
   Results results;
   bool interrupted = false;  // stopped by max_runs before the plan was done
+  std::shared_ptr<FolderLock> lock;  // the sweep folder stays locked while this is kept
 };
 
 SweepOutcome run_sweep(SweepOptions o, std::FILE* log);

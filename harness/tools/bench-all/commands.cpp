@@ -163,7 +163,8 @@ int cmd_report(const Common& c, const ReportArgs& a) {
                    path.c_str(), a.results.c_str(), line);
       return 1;
     }
-    const nlohmann::json stored_analysis = read_json_file(a.results).at("analysis");
+    const nlohmann::json doc = read_json_file(a.results);
+    const nlohmann::json stored_analysis = JsonNode(doc, a.results).at("analysis").raw();
     if (stored_analysis != to_json(an)) {
       std::fprintf(stderr, "bench-all: error: %s: $.analysis differs from statistics recomputed from its samples\n",
                    a.results.c_str());
@@ -191,8 +192,8 @@ int cmd_merge(const Common& c, const MergeArgs& a) {
 int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
   const std::string root = project_root(c.root);
   const std::string dir = (fs::path(root) / "reports" / "releases").string();
-  if (a.version.empty() || a.version.find_first_of("/ \\") != std::string::npos || a.version[0] == '.')
-    throw InputError("--version: '" + a.version + "' is not a version name", 2);
+  if (!is_plain_name(a.version))
+    throw InputError("--version: '" + a.version + "' is not a version name (" + kPlainNameRule + ")", 2);
   std::string results_path = a.results;
   if (results_path.empty()) {
     // The newest release-suite sweep under reports/.

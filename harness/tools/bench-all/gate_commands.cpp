@@ -124,6 +124,7 @@ int cmd_baseline_list(const Common& c, const std::string& suite) {
 int cmd_compare(const Common& c, const CompareArgs& a) {
   const std::string root = project_root(c.root);
   const Results cur = load_results(a.results);
+  if (cur.cells.empty()) throw InputError(a.results + ": $.cells: no cells, nothing to compare");
   if (!cur.shard.empty())
     throw InputError(a.results + ": shard " + cur.shard + " of a sweep; merge the shards first (bench-all merge)");
   const Thresholds t = thresholds_at(root, a.thresholds);

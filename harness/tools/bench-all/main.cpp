@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
   } catch (const quant::InputError& e) {
     std::fprintf(stderr, "bench-all: error: %s\n", e.what());
     return e.exit_code();
+  } catch (const std::filesystem::filesystem_error& e) {  // a folder bench-all cannot read or write
+    std::fprintf(stderr, "bench-all: error: %s: %s\n", e.path1().c_str(), e.code().message().c_str());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench-all: internal error: %s\n", e.what());
     return 1;

@@ -1,0 +1,71 @@
+#include "harness/sample_check.h"
+
+#include <limits>
+
+namespace quant::harness {
+
+namespace {
+
+constexpr double kBig = std::numeric_limits<double>::max();
+
+void positive_list(const JsonNode& list, size_t expected) {
+  const std::vector<JsonNode> items = list.items();
+  if (items.size() != expected)
+    list.fail("expected " + std::to_string(expected) + " values (the cell's inner repetitions), got " +
+              std::to_string(items.size()));
+  for (const auto& x : items)
+    if (x.number(0, kBig) <= 0) x.fail("expected a positive number, got " + x.shown());
+}
+
+void ppl_sample(const JsonNode& s, const Cell& c) {
+  if (s.at("ppl").number(0, kBig) <= 0) s.at("ppl").fail("expected a positive perplexity, got " + s.at("ppl").shown());
+  s.at("ppl_uncertainty").number(0, kBig);
+  s.at("nll_mean").number(-kBig, kBig);
+  for (const char* k : {"n_tokens", "n_chunks", "n_scored", "ctx", "max_tokens_in_cache"}) s.at(k).integer(0, int64_t{1} << 40);
+  s.at("text_sha256").str_or_empty();
+  if (!c.kld) return;
+  const JsonNode k = s.at("kld");
+  k.at("mean_kld").number(0, kBig);
+  k.at("kld_uncertainty").number(0, kBig);
+  k.at("top1_agreement").number(0, 1);
+  k.at("ppl_delta").number(-kBig, kBig);
+  k.at("ppl_delta_uncertainty").number(0, kBig);
+  k.at("ppl_ratio_uncertainty").number(0, kBig);
+  for (const char* key : {"ppl_base", "ppl_ratio"})
+    if (k.at(key).number(0, kBig) <= 0) k.at(key).fail("expected a positive number, got " + k.at(key).shown());
+}
+
+void speed_sample(const JsonNode& s, const Cell& c) {
+  for (const char* k : {"n_prompt", "n_gen", "depth", "max_tokens_in_cache"}) s.at(k).integer(0, int64_t{1} << 40);
+  if (auto d = s.opt("test_delay_us")) d->number(0, kBig);
+  positive_list(s.at("pp_tok_s"), c.n_prompt > 0 ? static_cast<size_t>(c.inner_reps) : 0);
+  positive_list(s.at("tg_tok_s"), c.n_gen > 0 ? static_cast<size_t>(c.inner_reps) : 0);
+}
+
+void non_negative_numbers(const JsonNode& section, std::initializer_list<const char*> keys) {
+  if (!section.is_object()) section.fail("expected an object, got " + section.shown());
+  for (const char* k : keys)
+    if (auto x = section.opt(k)) x->number(0, kBig);
+}
+
+}  // namespace
+
+void check_sample(const JsonNode& sample, const Cell& cell) {
+  if (!sample.is_object()) sample.fail("expected an object, got " + sample.shown());
+  if (cell.metric == Metric::ppl) ppl_sample(sample, cell);
+  else speed_sample(sample, cell);
+}
+
+void check_engine(const JsonNode& engine) {
+  if (!engine.is_object()) engine.fail("expected an object, got " + engine.shown());
+  for (const char* k : {"build", "system", "backend", "config"})
+    if (auto x = engine.opt(k); x && !x->is_object()) x->fail("expected an object, got " + x->shown());
+  if (auto kv = engine.opt("kv")) {
+    non_negative_numbers(*kv, {"k_bytes_per_token", "v_bytes_per_token", "k_bits_per_element", "v_bits_per_element"});
+    if (auto comp = kv->opt("compression")) non_negative_numbers(*comp, {"k_vs_fp16", "k_vs_fp32", "kv_vs_fp16", "kv_vs_fp32"});
+  }
+  if (auto m = engine.opt("model"))
+    non_negative_numbers(*m, {"n_params", "n_layer", "n_head", "n_head_kv", "head_dim", "n_embd", "n_vocab"});
+}
+
+}  // namespace quant::harness
