@@ -11,13 +11,17 @@ namespace quant::harness {
 
 namespace fs = std::filesystem;
 
+std::vector<std::pair<std::string, std::string>> generated_texts(const Results& r, const Analysis& a) {
+  return {{"report.md", render_report(r, a)},
+          {"measures.csv", measures_csv(r, a)},
+          {"comparisons.csv", comparisons_csv(r, a)},
+          {"samples.csv", samples_csv(r)}};
+}
+
 void write_outputs(const Results& r, const Analysis& a, const std::string& dir) {
   const fs::path d(dir);
   write_text_file((d / "results.json").string(), results_to_json(r, to_json(a)).dump(1) + "\n");
-  write_text_file((d / "report.md").string(), render_report(r, a));
-  write_text_file((d / "measures.csv").string(), measures_csv(r, a));
-  write_text_file((d / "comparisons.csv").string(), comparisons_csv(r, a));
-  write_text_file((d / "samples.csv").string(), samples_csv(r));
+  for (const auto& [name, text] : generated_texts(r, a)) write_text_file((d / name).string(), text);
 }
 
 bool write_plots(const std::string& root, const std::string& dir, std::FILE* log) {
