@@ -49,7 +49,7 @@ TEST(Cli, UnknownFlagsAndValuesExitWithTwo) {
   const std::string m = synthetic_model();
   expect_one_line_error(run(m + " --frobnicate"), 2, "frobnicate");
   expect_one_line_error(run(m + " -k turbo_kv_9b"), 2, "unknown KV cache type 'turbo_kv_9b' (valid: fp32, fp16, q8_0");
-  expect_one_line_error(run(m + " -v nope"), 2, "-v: unknown KV cache type");
+  expect_one_line_error(run(m + " -v nope"), 2, "-v/-ctv: unknown KV cache type");
   expect_one_line_error(run(m + " --backend cuda"), 2, "unknown backend 'cuda' (valid: cpu, vulkan)");
   expect_one_line_error(run(m + " --bench -p abc"), 2, "-p: 'abc' is not an integer");
   expect_one_line_error(run(m + " -t 0"), 2, "");

@@ -220,6 +220,9 @@ std::vector<LintProblem> lint_release_notes(const std::string& md_path, const Cl
   const fs::path dir = md.parent_path();
   const std::string stored = (dir / (version + ".results.json")).string();
   const std::string text = read_text(md_path);
+  if (text.find(kPreviewMarker) != std::string::npos)  // `release-notes --preview` output placed as a release
+    return {{md_path, 1, std::string("marked '") + kPreviewMarker + "': a preview is not a release (release notes "
+                         "come from `bench-all release-notes --version X` on a release sweep)"}};
   if (!fs::exists(stored)) {
     problems.push_back({md_path, 1, "no " + stored + " beside it: its numbers cannot be traced to results"});
     for (auto& p : lint_claims(md_path, text, claims, nullptr, true)) problems.push_back(p);

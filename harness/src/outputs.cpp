@@ -11,15 +11,21 @@ namespace quant::harness {
 
 namespace fs = std::filesystem;
 
+std::vector<std::pair<std::string, std::string>> generated_texts(const Results& r, const Analysis& a) {
+  return {{"report.md", render_report(r, a)},
+          {"measures.csv", measures_csv(r, a)},
+          {"comparisons.csv", comparisons_csv(r, a)},
+          {"samples.csv", samples_csv(r)}};
+}
+
 void write_outputs(const Results& r, const Analysis& a, const std::string& dir) {
   const fs::path d(dir);
   // All or nothing: a full disk keeps the previous complete set of outputs.
-  write_text_files({{(d / "results.json").string(),
-                     results_to_json(r, to_json(a)).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
-                    {(d / "report.md").string(), render_report(r, a)},
-                    {(d / "measures.csv").string(), measures_csv(r, a)},
-                    {(d / "comparisons.csv").string(), comparisons_csv(r, a)},
-                    {(d / "samples.csv").string(), samples_csv(r)}});
+  std::vector<std::pair<std::string, std::string>> files = {
+      {(d / "results.json").string(),
+       results_to_json(r, to_json(a)).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"}};
+  for (const auto& [name, text] : generated_texts(r, a)) files.push_back({(d / name).string(), text});
+  write_text_files(files);
 }
 
 bool write_plots(const std::string& root, const std::string& dir, std::FILE* log) {

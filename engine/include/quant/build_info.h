@@ -7,6 +7,7 @@
 namespace quant {
 
 struct BuildInfo {
+  std::string version;  // the project's version (CMake project())
   std::string git_commit;
   bool git_dirty = false;
   std::string compiler;
@@ -17,5 +18,8 @@ struct BuildInfo {
 };
 
 const BuildInfo& build_info();
+
+// What --version prints for a tool: version, commit, build type, compiler, flags, CMake options, kernels.
+std::string version_text(const std::string& tool);
 
 }  // namespace quant

@@ -8,6 +8,7 @@ namespace quant {
 const BuildInfo& build_info() {
   static const BuildInfo info = [] {
     BuildInfo b;
+    b.version = QUANT_VERSION;
     b.git_commit = QUANT_GIT_COMMIT;
     b.git_dirty = QUANT_GIT_DIRTY;
     b.compiler = QUANT_BUILD_COMPILER;
@@ -33,6 +34,15 @@ const BuildInfo& build_info() {
     return b;
   }();
   return info;
+}
+
+std::string version_text(const std::string& tool) {
+  const BuildInfo& b = build_info();
+  std::string opts;
+  for (const auto& [k, v] : b.cmake_options) opts += (opts.empty() ? "" : " ") + k + "=" + v;
+  return tool + " " + b.version + "\ncommit: " + b.git_commit + (b.git_dirty ? " (with uncommitted changes)" : "") +
+         "\nbuild type: " + b.build_type + "\ncompiler: " + b.compiler + "\nflags: " + b.cxx_flags +
+         "\noptions: " + opts + "\nkernels compiled for: " + b.simd;
 }
 
 }  // namespace quant

@@ -57,6 +57,7 @@ double now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 
 int main(int argc, char** argv) {
   CLI::App app{"quant-ab: decode speed of KV cache configurations, alternated in one process"};
+  app.set_version_flag("--version", quant::version_text("quant-ab"), "Show the version, commit, build type and options");
   std::string model_path;
   std::vector<std::string> kv_args;
   int depth = 0, rounds = 20, slice = 4, threads = 0;
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object on stdout");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     usage_error(e.what());

@@ -81,6 +81,7 @@ double measure(Arrays& arr, Kernel k, int threads, int reps) {
 
 int main(int argc, char** argv) {
   CLI::App app{"quant-bandwidth: memory bandwidth probe (read, copy, STREAM triad)"};
+  app.set_version_flag("--version", quant::version_text("quant-bandwidth"), "Show the version, commit, build type and options");
   int size_mib = 256, reps = 10;
   std::vector<int> thread_counts;
   bool json = false;
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object on stdout");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     usage_error(e.what());

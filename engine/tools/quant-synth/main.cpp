@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "quant/build_info.h"
 #include "quant/error.h"
 #include "quant/gguf.h"
 #include "quant/synthetic_model.h"
@@ -34,6 +35,7 @@ std::string join(const std::vector<std::string>& v) {
 
 int main(int argc, char** argv) {
   CLI::App app{"quant-synth: deterministic random-weight GGUF models of real shapes"};
+  app.set_version_flag("--version", quant::version_text("quant-synth"), "Show the version, commit, build type and options");
   std::string preset, type, out;
   uint64_t seed = 1;
   int layers = 0, ctx = 0;
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object on stdout");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     usage_error(e.what());

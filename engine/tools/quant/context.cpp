@@ -13,11 +13,18 @@ namespace quant::cli {
 
 Context::Context(const Options& o) {
   model = Model::load(o.model, o.mmap ? WeightMemory::mmap : WeightMemory::copy);
-  pool = std::make_unique<ThreadPool>(o.threads);
   backend_requested = o.backend.empty() ? default_backend_name() : o.backend;
-  backend = make_backend(backend_requested, *pool);
+  use_threads(o.threads);
   // The CPU matmuls decode faster from regrouped Q4_0 rows; other backends read the file's layout.
   if (backend->name() == "cpu") model->regroup_for_cpu_decode();
+}
+
+void Context::use_threads(int n) {
+  if (pool && n == threads) return;
+  backend.reset();  // it holds the old pool
+  pool = std::make_unique<ThreadPool>(n);
+  backend = make_backend(backend_requested, *pool);
+  threads = n;
 }
 
 std::unique_ptr<Session> Context::session(const Options& o, int n_ctx, KvType k, KvType v) const {

@@ -19,8 +19,11 @@ struct Context {
   std::unique_ptr<ThreadPool> pool;
   std::string backend_requested;
   std::unique_ptr<Backend> backend;
+  int threads = 0;
 
   explicit Context(const Options& o);
+  // A new pool (and backend on it) when n differs from the current thread count: --bench -t sweeps.
+  void use_threads(int n);
   // A session of n_ctx tokens with the given cache types.
   std::unique_ptr<Session> session(const Options& o, int n_ctx, KvType k, KvType v) const;
   std::unique_ptr<Tokenizer> tokenizer() const { return Tokenizer::from_gguf(model->file()); }

@@ -10,6 +10,8 @@
 #include "quant/bench.h"
 #include "quant/error.h"
 #include "quant/read_probe.h"
+#include "bench_output.h"
+#include "quant/host_load.h"
 #include "report.h"
 
 namespace quant::cli {
@@ -50,10 +52,9 @@ double median(std::vector<double> v) {
 
 // The probe's buffer: far larger than any cache, like the weights.
 constexpr size_t kProbeBytes = size_t{256} << 20;
-}  // namespace
 
-int run_bench(const Options& o) {
-  Context ctx(o);
+// One point of the sweep: the quant.run object --json prints for it.
+nlohmann::json measure(Context& ctx, const Options& o) {
   const int needed = o.depth + std::max(o.n_prompt, o.n_predict);
   const int n_ctx = std::max(o.n_ctx, needed);
   auto session = ctx.session(o, n_ctx, o.k_type, o.v_type);
@@ -77,65 +78,76 @@ int run_bench(const Options& o) {
     bo.probe = probe.get();
     bo.probe_every = kProbeEvery;
   }
-  if (bo.test_delay_us > 0)
-    std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n",
-                 static_cast<int>(bo.test_delay_us));
+  nlohmann::json j = base_report(o, "bench");  // before the run: the load it started under
   BenchResult r = run_bench(*session, bo);
-
-  FILE* out = o.json ? stderr : stdout;
-  std::fprintf(out, "| model | threads | K | V | backend | test | tok/s |\n|---|---|---|---|---|---|---|\n");
-  auto row = [&](const char* test, int n, const std::vector<double>& v) {
-    if (v.empty()) return;
-    std::fprintf(out, "| %s | %d | %s | %s | %s | %s%d%s | %.2f (min %.2f, max %.2f) |\n",
-                 ctx.model->config().arch.c_str(), o.threads, std::string(kv_type_name(o.k_type)).c_str(),
-                 std::string(kv_type_name(o.v_type)).c_str(), ctx.backend->name().c_str(), test, n,
-                 o.depth ? (" @ d" + std::to_string(o.depth)).c_str() : "", mean(v),
-                 *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
-  };
-  row("pp", o.n_prompt, r.pp_tok_s);
-  row("tg", o.n_predict, r.tg_tok_s);
   const uint64_t wbytes = weight_bytes_per_token(*ctx.model);
-  if (!r.tg_tok_s.empty())
-    std::fprintf(out, "weights read per decoded token: %.3f GB; at the mean tg speed: %.2f GB/s\n", wbytes / 1e9,
-                 wbytes * mean(r.tg_tok_s) / 1e9);
   // Per slice: weight GB/s while decoding it over the read GB/s of the probe pass right after it.
   std::vector<double> slice_gb_s, fraction;
   for (size_t i = 0; i < r.slice_tok_s.size(); ++i) {
     slice_gb_s.push_back(wbytes * r.slice_tok_s[i] / 1e9);
     fraction.push_back(slice_gb_s.back() / r.slice_read_gb_s[i]);
   }
+  add_model(j, o, *ctx.model);
+  add_backend(j, ctx.backend_requested, *ctx.backend);
+  add_kv(j, *session);
+  // Per token of the measured repetitions: tg decodes one token per forward call; pp runs a whole batch.
+  const double pp_tokens = static_cast<double>(bo.reps) * o.n_prompt, tg_tokens = static_cast<double>(bo.reps) * o.n_predict;
+  auto per = [](uint64_t count, double tokens) { return tokens > 0 ? count / tokens : 0.0; };
+  const bool tg = tg_tokens > 0;
+  j["backend"]["submits_per_token"] = tg ? per(r.tg_stats.submits, tg_tokens) : per(r.pp_stats.submits, pp_tokens);
+  j["backend"]["dispatches_per_token"] =
+      tg ? per(r.tg_stats.dispatches, tg_tokens) : per(r.pp_stats.dispatches, pp_tokens);
+  j["backend"]["pp_submits_per_token"] = per(r.pp_stats.submits, pp_tokens);
+  j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
+  j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
+                {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
+                {"test_delay_us", bo.test_delay_us}, {"weight_bytes_per_token", wbytes},
+                {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
+                {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
+  j["bench"]["bandwidth"] = nullptr;
   if (probe)
-    std::fprintf(out, "decode at %.0f%% of the read bandwidth (median of %zu slices of %d tokens: %.2f of %.2f GB/s)\n",
-                 100 * median(fraction), fraction.size(), kProbeEvery, median(slice_gb_s), median(r.slice_read_gb_s));
+    j["bench"]["bandwidth"] = {{"probe", "read"}, {"probe_bytes", probe->bytes()}, {"threads", o.threads},
+                               {"tokens_per_slice", kProbeEvery}, {"slice_tok_s", r.slice_tok_s},
+                               {"slice_weight_gb_s", slice_gb_s}, {"read_gb_s", r.slice_read_gb_s},
+                               {"fraction", fraction}, {"median_fraction", median(fraction)},
+                               {"median_read_gb_s", median(r.slice_read_gb_s)}};
+  return j;
+}
 
-  if (o.json) {
-    nlohmann::json j = base_report(o, "bench");
-    add_model(j, o, *ctx.model);
-    add_backend(j, ctx.backend_requested, *ctx.backend);
-    add_kv(j, *session);
-    // Per token of the measured repetitions: tg decodes one token per forward call; pp runs a whole batch.
-    const double pp_tokens = static_cast<double>(bo.reps) * o.n_prompt, tg_tokens = static_cast<double>(bo.reps) * o.n_predict;
-    auto per = [](uint64_t count, double tokens) { return tokens > 0 ? count / tokens : 0.0; };
-    const bool tg = tg_tokens > 0;
-    j["backend"]["submits_per_token"] = tg ? per(r.tg_stats.submits, tg_tokens) : per(r.pp_stats.submits, pp_tokens);
-    j["backend"]["dispatches_per_token"] =
-        tg ? per(r.tg_stats.dispatches, tg_tokens) : per(r.pp_stats.dispatches, pp_tokens);
-    j["backend"]["pp_submits_per_token"] = per(r.pp_stats.submits, pp_tokens);
-    j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
-    j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
-                  {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
-                  {"test_delay_us", bo.test_delay_us}, {"weight_bytes_per_token", wbytes},
-                  {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
-                  {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
-    j["bench"]["bandwidth"] = nullptr;
-    if (probe)
-      j["bench"]["bandwidth"] = {{"probe", "read"}, {"probe_bytes", probe->bytes()}, {"threads", o.threads},
-                                 {"tokens_per_slice", kProbeEvery}, {"slice_tok_s", r.slice_tok_s},
-                                 {"slice_weight_gb_s", slice_gb_s}, {"read_gb_s", r.slice_read_gb_s},
-                                 {"fraction", fraction}, {"median_fraction", median(fraction)},
-                                 {"median_read_gb_s", median(r.slice_read_gb_s)}};
-    emit_json(j);
+// The cross product of the lists, K type outermost and tg tokens innermost (threads change rarely:
+// each change builds a new pool and backend).
+std::vector<Options> sweep_points(const Options& o) {
+  std::vector<Options> points;
+  const BenchSweep& s = o.sweep;
+  for (KvType k : s.k_types)
+    for (KvType v : s.v_types)
+      for (int t : s.threads)
+        for (int b : s.batch)
+          for (int d : s.depth)
+            for (int p : s.n_prompt)
+              for (int n : s.n_gen) {
+                Options q = o;
+                q.k_type = k, q.v_type = v, q.threads = t, q.batch = b, q.depth = d, q.n_prompt = p, q.n_predict = n;
+                points.push_back(q);
+              }
+  std::stable_sort(points.begin(), points.end(), [](const Options& a, const Options& b) { return a.threads < b.threads; });
+  return points;
+}
+
+}  // namespace
+
+int run_bench(const Options& o) {
+  Context ctx(o);
+  if (const std::string w = high_load_warning(read_host_load()); !w.empty())
+    std::fprintf(stderr, "quant: warning: %s\n", w.c_str());
+  if (const int us = test_delay_us(); us > 0)
+    std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n", us);
+  BenchWriter out(o);
+  for (const Options& p : sweep_points(o)) {
+    ctx.use_threads(p.threads);
+    out.add(measure(ctx, p));
   }
+  out.finish();
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // Everything the quant command line can say, after validation.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "quant/kv_types.h"
 
@@ -11,6 +12,19 @@ namespace quant::cli {
 constexpr int kProbeEvery = 8;
 
 enum class Mode { generate, perplexity, bench, info, logits };
+
+// --bench -o: llama-bench's output formats (md: the table; json: one array; jsonl: one object a line).
+enum class BenchFormat { md, csv, json, jsonl };
+
+// --bench: the comma lists of values; the sweep runs their cross product (one point when none is a list).
+struct BenchSweep {
+  std::vector<int> n_prompt, n_gen, depth, threads, batch;
+  std::vector<KvType> k_types, v_types;
+  size_t points() const {
+    return n_prompt.size() * n_gen.size() * depth.size() * threads.size() * batch.size() * k_types.size() *
+           v_types.size();
+  }
+};
 
 struct Options {
   Mode mode = Mode::generate;
@@ -38,6 +52,9 @@ struct Options {
   std::string logits_out;
   bool json = false;
   bool mmap = false;  // map the model file instead of copying it (WeightMemory)
+  // --bench: every value of every list; the scalar fields above hold each list's first value.
+  BenchSweep sweep;
+  BenchFormat bench_format = BenchFormat::md;
 };
 
 // Parses argv; on bad input prints a one-line error and exits with code 2 (--help exits 0).

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "quant/host_load.h"
 #include "quant/build_info.h"
 #include "quant/cpu_features.h"
 #include "quant/matmul.h"
@@ -46,17 +47,19 @@ json base_report(const Options& o, const char* mode) {
   const BuildInfo& b = build_info();
   json opts = json::object();
   for (const auto& [k, v] : b.cmake_options) opts[k] = v;
+  const HostLoad load = read_host_load();
   return json{
       {"schema", "quant.run"},
       {"schema_version", kSchemaVersion},
       {"mode", mode},
       {"date", utc_now()},
       {"build",
-       {{"git_commit", b.git_commit}, {"git_dirty", b.git_dirty}, {"compiler", b.compiler},
+       {{"version", b.version}, {"git_commit", b.git_commit}, {"git_dirty", b.git_dirty}, {"compiler", b.compiler},
         {"cxx_flags", b.cxx_flags}, {"build_type", b.build_type}, {"cmake_options", opts}, {"simd", b.simd}}},
       {"system",
        {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()},
-        {"cpu_kernels", std::string(matmul_kernels_name())}, {"cpu_features", cpu_feature_summary()}}},
+        {"cpu_kernels", std::string(matmul_kernels_name())}, {"cpu_features", cpu_feature_summary()},
+        {"load_average", load.load_average}, {"cpu_governor", load.governor ? json(*load.governor) : json()}}},
       {"config", {{"threads", o.threads}, {"batch", o.batch}, {"seed", o.seed}}},
   };
 }

@@ -20,6 +20,14 @@ struct PreviousRelease {
 std::string render_release_notes(const std::string& version, const Results& now, const Analysis& a,
                                  const std::optional<PreviousRelease>& previous, const std::string& claims);
 
+// The words that mark a preview's title and every heading; the claims linter refuses such a file as a release.
+inline constexpr const char* kPreviewMarker = "preview, not a release";
+
+// The release tables of any suite's results, for a look before a release sweep exists: the title and
+// every section heading carry kPreviewMarker; `rules`: the methodology rules a release would fail.
+std::string render_release_preview(const std::string& results_file, const Results& now, const Analysis& a,
+                                   const std::vector<std::string>& rules);
+
 // Versions with stored results in `dir` (X.results.json), ordered oldest first by version number.
 std::vector<std::string> stored_versions(const std::string& dir);
 // The newest stored version older than `version` (by version order), if any.

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <filesystem>
 #include <thread>
@@ -15,6 +17,7 @@
 #include "harness/methodology.h"
 #include "harness/outputs.h"
 #include "harness/paths.h"
+#include "harness/plan_estimate.h"
 #include "harness/release_notes.h"
 #include "harness/report.h"
 #include "harness/runner.h"
@@ -38,8 +41,25 @@ int jobs_or_cores(int jobs) {
 
 // A path as the user would type it from here: relative when below the current folder.
 std::string shown_path(const std::string& path) {
+  if (path.empty()) return ".";
   const std::string r = fs::absolute(path).lexically_proximate(fs::current_path()).string();
   return r.rfind("..", 0) == 0 ? fs::absolute(path).lexically_normal().string() : r;
+}
+
+// suites/NAME.json or a path; a name that names no file is a command-line error listing the suites found.
+std::string existing_suite(const std::string& root, const std::string& name) {
+  const std::string path = suite_path(root, name);
+  if (fs::exists(path)) return path;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(root) / "suites", ec))
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  list = "suites in " + (fs::path(root) / "suites").string() + ": " + (list.empty() ? "none" : list);
+  if (path == name) throw InputError("--suite: " + path + ": no such file (" + list + ")", 2);
+  throw InputError("--suite: no suite '" + name + "' (" + list + ")", 2);
 }
 
 std::string new_out_dir(const std::string& root, const std::string& suite_name) {
@@ -102,7 +122,7 @@ int cmd_run(const Common& c, const RunArgs& a) {
     o.resume = true;
     o.out_dir = a.resume;
   } else {
-    o.suite_file = suite_path(o.root, a.suite);
+    o.suite_file = existing_suite(o.root, a.suite);
     if (!a.shard.empty()) o.shard = parse_shard(a.shard);
     // Validate before creating any folder.
     const Suite s = load_suite(o.suite_file, load_variants(o.variants_file));
@@ -153,24 +173,15 @@ int cmd_report(const Common& c, const ReportArgs& a) {
   const std::string dir = a.out.empty() ? fs::path(a.results).parent_path().string() : a.out;
   if (a.check) {
     const Analysis an = analyze(r);
-    const std::string fresh = render_report(r, an);
-    const std::string path = (fs::path(dir) / "report.md").string();
-    const std::string stored = read_text(path);
-    if (stored != fresh) {
-      size_t line = 1;
-      for (size_t i = 0; i < std::min(stored.size(), fresh.size()) && stored[i] == fresh[i]; ++i) line += stored[i] == '\n';
-      std::fprintf(stderr, "bench-all: error: %s differs from a regeneration from %s (first difference on line %zu)\n",
-                   path.c_str(), a.results.c_str(), line);
-      return 1;
-    }
+    std::vector<std::string> problems;
     const nlohmann::json doc = read_json_file(a.results);
-    const nlohmann::json stored_analysis = JsonNode(doc, a.results).at("analysis").raw();
-    if (stored_analysis != to_json(an)) {
-      std::fprintf(stderr, "bench-all: error: %s: $.analysis differs from statistics recomputed from its samples\n",
-                   a.results.c_str());
-      return 1;
-    }
-    std::printf("bench-all: %s matches a regeneration from %s\n", path.c_str(), a.results.c_str());
+    if (JsonNode(doc, a.results).at("analysis").raw() != to_json(an))
+      problems.push_back(a.results + ": $.analysis differs from statistics recomputed from its samples");
+    for (auto& p : check_outputs(root, r, an, dir, !a.no_plots)) problems.push_back(std::move(p));
+    for (const auto& p : problems) std::fprintf(stderr, "bench-all: error: %s\n", p.c_str());
+    if (!problems.empty()) return 1;
+    std::printf("bench-all: report.md, the CSVs%s in %s match a regeneration from %s\n",
+                a.no_plots ? "" : " and the plots' data", shown_path(dir).c_str(), a.results.c_str());
     return 0;
   }
   const Analysis an = analyze(r);
@@ -189,7 +200,30 @@ int cmd_merge(const Common& c, const MergeArgs& a) {
   return finish_outputs(root, m, a.out, !a.no_plots);
 }
 
+namespace {
+
+// --preview: the release tables of any suite's results, beside them (never under reports/releases/).
+int write_release_preview(const ReleaseArgs& a) {
+  if (!a.version.empty() || !a.previous.empty() || !a.results.empty() || a.force)
+    throw InputError("--preview writes no release: drop --version, --results, --previous and --force", 2);
+  const std::string out = a.out.empty() ? (fs::path(a.preview).parent_path() / "release-preview.md").string() : a.out;
+  if (fs::weakly_canonical(fs::absolute(out)).parent_path().filename() == "releases")
+    throw InputError("--out " + out + ": releases/ holds releases only; write the preview elsewhere", 2);
+  const Results r = load_results(a.preview);
+  std::vector<std::string> rules;
+  for (const auto& v : check_methodology(r)) rules.push_back(v.rule + ": " + v.message);
+  write_text_file(out, render_release_preview(a.preview, r, analyze(r), rules));
+  std::printf("bench-all: wrote %s (a preview, not a release; %zu methodology rule(s) a release would fail)\n",
+              shown_path(out).c_str(), rules.size());
+  return 0;
+}
+
+}  // namespace
+
 int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
+  if (!a.preview.empty()) return write_release_preview(a);
+  if (!a.out.empty()) throw InputError("--out: only with --preview (releases go to reports/releases/)", 2);
+  if (a.version.empty()) throw InputError("release-notes: needs --version X (a release) or --preview RESULTS", 2);
   const std::string root = project_root(c.root);
   const std::string dir = (fs::path(root) / "reports" / "releases").string();
   if (!is_plain_name(a.version))
@@ -244,9 +278,29 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   SweepOptions o;
   o.root = project_root(c.root);
   o.variants_file = variants_file(o.root, a.variants);
-  o.suite_file = suite_path(o.root, a.suite);
+  o.suite_file = existing_suite(o.root, a.suite);
   if (!a.shard.empty()) o.shard = parse_shard(a.shard);
-  for (const auto& cell : planned_cells(o, stderr)) std::printf("%s\n", cell.id.c_str());
+  const std::vector<Cell> cells = planned_cells(o, stderr);
+  for (const auto& cell : cells)
+    std::printf("%s  %d runs (%d warm-up)\n", cell.id.c_str(), cell.runs(), cell.warmup);
+  // The estimate comes from the newest earlier sweep of the same suite on this machine.
+  const std::string earlier_path = newest_results_of_suite(o.root, load_suite(o.suite_file, load_variants(o.variants_file)).name);
+  std::optional<Results> earlier;
+  if (!earlier_path.empty()) try {
+      earlier = load_results(earlier_path);
+    } catch (const InputError& err) {  // the plan itself is fine; only its estimate is lost
+      std::fprintf(stderr, "bench-all: warning: no duration estimate: %s\n", err.what());
+    }
+  const PlanEstimate e = estimate_plan(cells, earlier ? &*earlier : nullptr);
+  std::printf("bench-all: %zu cells, %d runs (quant processes)", cells.size(), e.runs);
+  if (e.seconds)
+    std::printf("; about %s from the run times in %s (%d cells timed by their own runs, %d by their metric's "
+                "median; builds not included)\n", duration_text(*e.seconds).c_str(), shown_path(earlier_path).c_str(),
+                e.cells_by_id, e.cells_by_metric);
+  else
+    std::printf("; no estimate (%s); at most %s if every run hit its timeout\n",
+                !earlier ? "no earlier sweep of this suite under reports/" : "the earlier sweep lacks a metric of this plan",
+                duration_text(e.max_seconds).c_str());
   return 0;
 }
 
@@ -254,7 +308,7 @@ int cmd_validate(const Common& c, const ValidateArgs& a) {
   const std::string root = project_root(c.root);
   const VariantSet set = load_variants(variants_file(root, a.variants));
   std::vector<std::string> files;
-  for (const auto& s : a.suites) files.push_back(suite_path(root, s));
+  for (const auto& s : a.suites) files.push_back(existing_suite(root, s));
   if (files.empty()) {
     const fs::path dir = fs::path(root) / "suites";
     if (!fs::is_directory(dir)) throw InputError(dir.string() + ": no suites folder");

@@ -31,6 +31,7 @@ struct MergeArgs {
 };
 struct ReleaseArgs {
   std::string version, results, previous;
+  std::string preview, out;  // --preview RESULTS: any suite's results, written to --out, never a release
   bool force = false;
 };
 struct PlanArgs {

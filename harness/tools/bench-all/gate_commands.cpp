@@ -1,4 +1,5 @@
 #include "gate_commands.h"
+#include "lint_files.h"
 
 #include <unistd.h>
 
@@ -181,7 +182,9 @@ int cmd_claims(const Common& c, const ClaimsArgs& a) {
   } else {
     md << "No results file given: claims are not evaluated, only documents' links and wording.\n";
   }
-  for (const auto& doc : a.lint) {
+  const LintFiles lint = expand_lint_args(a.lint);
+  for (const auto& pattern : lint.empty_patterns) md << "\n`" << pattern << "`: no file matches, nothing to lint\n";
+  for (const auto& doc : lint.files) {
     const bool release = fs::path(doc).parent_path().filename() == "releases";
     const auto problems = release ? lint_release_notes(doc, claims)
                                   : lint_claims(doc, read_text(doc), claims, results ? &*results : nullptr);

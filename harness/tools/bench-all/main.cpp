@@ -11,13 +11,27 @@
 
 #include "commands.h"
 #include "gate_commands.h"
+#include "quant/build_info.h"
 #include "quant/error.h"
+
+namespace {
+
+// `bench-all` alone, or without a subcommand: each subcommand with its one-line description.
+void print_subcommands(const CLI::App& app, FILE* out) {
+  std::fprintf(out, "usage: bench-all SUBCOMMAND [OPTIONS]   (bench-all SUBCOMMAND --help: its options)\nsubcommands:\n");
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    std::fprintf(out, "  %-14s %s\n", sub->get_name().c_str(), sub->get_description().c_str());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace quant::harness::cli;
   CLI::App app{"bench-all: measure every KV type x model x build, with statistics, reports and release notes"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", quant::version_text("bench-all"), "Show the version, commit, build type and options");
+  app.fallthrough();  // global options (--root) after the subcommand too: `bench-all run --root X`
   Common common;
   app.add_option("--root", common.root, "project root (default: the source tree bench-all was built from)");
 
@@ -44,8 +58,8 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "regenerate report.md, CSV and plots from a results.json");
   report_cmd->add_option("results", report.results, "results.json")->required();
   report_cmd->add_option("--out", report.out, "output folder (default: the results file's folder)");
-  report_cmd->add_flag("--check", report.check, "write nothing; fail if report.md differs from a regeneration");
-  report_cmd->add_flag("--no-plots", report.no_plots, "skip scripts/plot.py");
+  report_cmd->add_flag("--check", report.check, "write nothing; fail if report.md, a CSV or a plot's data (plots.json) differs from a regeneration");
+  report_cmd->add_flag("--no-plots", report.no_plots, "skip scripts/plot.py (with --check: do not check the plots)");
 
   MergeArgs merge;
   CLI::App* merge_cmd = app.add_subcommand("merge", "join the results of the shards of one sweep");
@@ -54,14 +68,17 @@ int main(int argc, char** argv) {
   merge_cmd->add_flag("--no-plots", merge.no_plots, "skip scripts/plot.py");
 
   ReleaseArgs rel;
-  CLI::App* rel_cmd = app.add_subcommand("release-notes", "write reports/releases/VERSION.md from release-suite results");
-  rel_cmd->add_option("--version", rel.version, "release version, e.g. 0.2.0")->required();
+  CLI::App* rel_cmd = app.add_subcommand("release-notes", "write reports/releases/VERSION.md from release-suite results (--preview: any suite, no release)");
+  rel_cmd->add_option("--version", rel.version, "release version, e.g. 0.2.0 (or --preview)");
+  rel_cmd->add_option("--preview", rel.preview,
+                      "results.json of any suite: write a preview, marked 'preview, not a release' (no release file)");
+  rel_cmd->add_option("--out", rel.out, "with --preview: the Markdown file (default: release-preview.md beside the results)");
   rel_cmd->add_option("--results", rel.results, "results.json of a release-suite sweep (default: the newest under reports/)");
   rel_cmd->add_option("--previous", rel.previous, "compare with this stored release (default: the newest older one)");
   rel_cmd->add_flag("--force", rel.force, "overwrite an existing release file");
 
   PlanArgs plan;
-  CLI::App* plan_cmd = app.add_subcommand("plan", "print the cells a suite (or one shard) would run");
+  CLI::App* plan_cmd = app.add_subcommand("plan", "print the cells a suite (or one shard) would run, their runs and an estimated duration");
   plan_cmd->add_option("--suite", plan.suite, "suite name or path")->capture_default_str();
   plan_cmd->add_option("--variants", plan.variants, "variants file");
   plan_cmd->add_option("--shard", plan.shard, "only shard i of n");
@@ -73,14 +90,17 @@ int main(int argc, char** argv) {
 
   const auto gate = add_gate_commands(app);  // baseline, compare, claims, ab, calibrate
 
+  if (argc == 1) {
+    print_subcommands(app, stderr);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "bench-all: error: %s\n", e.what());
+    if (app.get_subcommands().empty()) print_subcommands(app, stderr);
     return 2;
   }
   try {
