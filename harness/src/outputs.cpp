@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "harness/csv.h"
+#include "harness/html_report.h"
 #include "harness/json_check.h"
 #include "harness/process.h"
 #include "harness/report.h"
@@ -15,6 +16,7 @@ void write_outputs(const Results& r, const Analysis& a, const std::string& dir) 
   const fs::path d(dir);
   write_text_file((d / "results.json").string(), results_to_json(r, to_json(a)).dump(1) + "\n");
   write_text_file((d / "report.md").string(), render_report(r, a));
+  write_text_file((d / "report.html").string(), render_html_report(r, a));
   write_text_file((d / "measures.csv").string(), measures_csv(r, a));
   write_text_file((d / "comparisons.csv").string(), comparisons_csv(r, a));
   write_text_file((d / "samples.csv").string(), samples_csv(r));

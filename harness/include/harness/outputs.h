@@ -8,7 +8,7 @@
 
 namespace quant::harness {
 
-// Writes results.json (with the derived analysis), report.md and the CSVs into `dir`.
+// Writes results.json (with the derived analysis), report.md, report.html and the CSVs into `dir`.
 void write_outputs(const Results& r, const Analysis& a, const std::string& dir);
 
 // Runs scripts/plot.py (with /usr/bin/python3 + matplotlib) on dir/results.json. Returns false and logs
