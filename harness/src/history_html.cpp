@@ -110,12 +110,14 @@ std::string suite_page(const std::vector<const HistorySeries*>& list, const std:
       if (c.series == s) mine.push_back(&c);
   changes_table(o, mine, url);
   o << "<h2>Trends</h2>\n";
-  for (const auto* s : list) {
-    std::vector<const SeriesChange*> of;
-    for (const auto* c : mine)
-      if (c->series == s) of.push_back(c);
-    trend(o, *s, of, url);
-  }
+  for (int pass = 0; pass < 2; ++pass)  // the series that stepped first
+    for (const auto* s : list) {
+      std::vector<const SeriesChange*> of;
+      for (const auto* c : mine)
+        if (c->series == s) of.push_back(c);
+      if (of.empty() == (pass == 0)) continue;
+      trend(o, *s, of, url);
+    }
   o << html_filter_script() << "</body></html>\n";
   return o.str();
 }

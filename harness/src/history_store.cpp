@@ -171,15 +171,20 @@ void HistoryStore::migrate(int version) {
   }
 }
 
-HistoryStore::Added HistoryStore::add(const Results& r, const Analysis& a, int64_t commit_time, const std::string& source) {
+void check_addable(const Results& r, const std::string& source) {
   const std::string commit = r.harness.value("git_commit", "");
   if (commit.empty() || commit == "unknown")
     throw InputError(source + ": the sweep's commit is unknown (provenance.harness.git_commit)");
   if (r.harness.value("git_dirty", false))
     throw InputError(source + ": measured from a dirty tree of " + commit + ": its figures belong to no commit");
   if (!r.shard.empty()) throw InputError(source + ": shard " + r.shard + " of a sweep: merge the shards first");
+  if (!machine_of(r)) throw InputError(source + ": its shards ran on different machine classes: no single series to add to");
+}
+
+HistoryStore::Added HistoryStore::add(const Results& r, const Analysis& a, int64_t commit_time, const std::string& source) {
+  check_addable(r, source);
+  const std::string commit = r.harness.value("git_commit", "");
   const auto machine = machine_of(r);
-  if (!machine) throw InputError(source + ": its shards ran on different machine classes: no single series to add to");
   Added out;
   exec(db_, "BEGIN IMMEDIATE", path_);
   try {

@@ -27,8 +27,16 @@ std::string params(const Cell& c) {
 }
 
 std::string interval(const MeasureStats& m) {
-  if (m.has_ci) return "[" + fmt("%.6g", m.ci.lo) + ", " + fmt("%.6g", m.ci.hi) + "]";
-  if (m.uncertainty > 0) return "± " + fmt("%.6g", m.uncertainty) + " (s.e.)";
+  if (m.has_ci) {
+    std::string s = "[";
+    s += fmt("%.6g", m.ci.lo);
+    return s + ", " + fmt("%.6g", m.ci.hi) + "]";
+  }
+  if (m.uncertainty > 0) {
+    std::string s = "± ";
+    s += fmt("%.6g", m.uncertainty);
+    return s + " (s.e.)";
+  }
   return "—";
 }
 

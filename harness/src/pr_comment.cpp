@@ -12,7 +12,11 @@ using nlohmann::json;
 namespace {
 
 std::string cell_text(const json& c) {
-  return "`" + c.value("cell", "?") + "` " + c.value("measure", "");
+  std::string s = "`";
+  s += c.value("cell", "?");
+  s += "` ";
+  s += c.value("measure", "");
+  return s;
 }
 
 std::string change_text(const json& c) {

@@ -138,7 +138,7 @@ std::string svg_trend(const std::string& title, const std::string& y_label, cons
                             "\" r=\"3.5\" fill=\"#4c78a8\"><title>" + html_escape(p.title) + "</title></circle>";
     if (p.link.empty()) o << dot;
     else o << "<a href=\"" << html_escape(p.link) << "\">" << dot << "</a>";
-    if (n <= 40 || i % (n / 40 + 1) == 0) x_label(o, x - 3, f, p.label);
+    if (i % (n / 16 + 1) == 0) x_label(o, x - 3, f, p.label);  // labels need about 30 px each
   }
   o << "</svg>";
   return o.str();

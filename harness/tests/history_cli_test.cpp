@@ -112,6 +112,13 @@ TEST(HistoryCliErrors, BadInputsNameTheProblem) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("bad.json"), std::string::npos) << bad.err;
   EXPECT_FALSE(fs::exists(dir + "/h.sqlite")) << "a bad file must leave no store behind";
+  auto dirty = test::replayed_sweep(1, "x", 1, 1);
+  dirty["provenance"]["harness"]["git_dirty"] = true;
+  test::write_file(dir + "/dirty.json", dirty.dump());
+  const ProcessResult d = bench_all({"history", "add", dir + "/dirty.json", "--db", dir + "/h.sqlite"});
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.err.find("dirty.json: measured from a dirty tree"), std::string::npos) << d.err;
+  EXPECT_FALSE(fs::exists(dir + "/h.sqlite"));
   test::write_file(dir + "/r.json", test::replayed_sweep(1, "x", 1, 1).dump());
   const ProcessResult t = bench_all({"history", "add", dir + "/r.json", "--db", dir + "/h.sqlite", "--commit-time", "soon"});
   EXPECT_EQ(t.exit_code, 2);

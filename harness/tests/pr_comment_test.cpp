@@ -82,3 +82,36 @@ TEST(PrComment, CommandChecksTheClaimsAgainstTheResults) {
 
 }  // namespace
 }  // namespace quant::harness
+
+namespace quant::harness {
+namespace {
+
+// scripts/post-pr-comment.py against a fake GitHub API on 127.0.0.1: the first push creates the comment,
+// the second edits it (one comment, not two), a fork's pull request is skipped without any API call.
+TEST(PrCommentPost, StickyCommentIsCreatedOnceThenEditedAndForksAreSkipped) {
+  const std::string dir = test::temp_dir("pr-comment-post");
+  const ProcessResult p = run_process({"/usr/bin/python3", test::fixture("pr-comment/post_with_fake_github.py"),
+                                       QUANT_SOURCE_DIR, dir},
+                                      {}, 120);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const json r = json::parse(p.out);
+  ASSERT_EQ(r["runs"].size(), 3u);
+  for (const auto& run : r["runs"]) EXPECT_EQ(run["code"], 0) << run.dump();
+  EXPECT_NE(r["runs"][0]["out"].get<std::string>().find("posted comment"), std::string::npos);
+  EXPECT_NE(r["runs"][1]["out"].get<std::string>().find("updated comment"), std::string::npos);
+  EXPECT_NE(r["runs"][2]["out"].get<std::string>().find("SKIPPED posting: pull request from the fork"), std::string::npos);
+  ASSERT_EQ(r["comments"].size(), 2u);  // the unrelated one and ours
+  EXPECT_EQ(r["comments"][0]["body"], "an unrelated comment");
+  EXPECT_EQ(r["comments"][1]["body"], "<!-- bench-all:pr-comment -->\ntwo\n");
+  int writes = 0;
+  for (const auto& c : r["calls"]) {
+    writes += c[0] != "GET";
+    if (c[0] == "GET") {
+      EXPECT_EQ(c[2], "Bearer t0ken");
+    }
+  }
+  EXPECT_EQ(writes, 2);  // one POST, one PATCH; nothing for the fork
+}
+
+}  // namespace
+}  // namespace quant::harness

@@ -72,6 +72,10 @@ class HistoryStore {
   std::string path_;
 };
 
+// InputError naming `source` when a sweep cannot be added: unknown commit, dirty tree, a shard, or shards
+// from different machine classes. `add` checks the same; commands check first, before opening a store.
+void check_addable(const Results& r, const std::string& source);
+
 // The default file: <root>/.cache/history.sqlite.
 std::string default_history_path(const std::string& root);
 

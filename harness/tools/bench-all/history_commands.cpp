@@ -73,6 +73,7 @@ int cmd_add(const HistoryCommands& h, const std::string& root) {
   std::vector<std::pair<Results, int64_t>> todo;
   for (const auto& f : h.results) {
     Results r = load_results(f);
+    check_addable(r, f);
     const int64_t t = commit_time_of(r, f, root, h.commit_time);
     todo.emplace_back(std::move(r), t);
   }
@@ -95,6 +96,7 @@ int cmd_import(const HistoryCommands& h, const std::string& root) {
                   r.shard.empty() ? "measured from a dirty tree" : ("shard " + r.shard + " of a sweep").c_str());
       continue;
     }
+    check_addable(r, f);
     const int64_t t = commit_time_of(r, f, root, "");
     todo.emplace_back(f, std::move(r), t);
   }
