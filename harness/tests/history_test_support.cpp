@@ -40,7 +40,9 @@ json replayed_sweep(int n, const std::string& scaled_cell, double factor, double
 BrowserPage headless_dom(const std::string& url, const std::string& screenshot) {
   BrowserPage p;
   std::string bin;
-  for (const char* b : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
+  // Debian's chromium, or Google's build (GitHub's Ubuntu runners); Ubuntu's chromium-browser is a snap
+  // launcher that fails without snapd, so it is not tried.
+  for (const char* b : {"/usr/bin/chromium", "/usr/bin/google-chrome"})
     if (fs::exists(b)) {
       bin = b;
       break;
