@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Validates ci/github/bench-gate.yml, which cannot run here: it must parse as YAML, run on pull
 requests, keep its logic in the project's scripts (every `run` is one `bash scripts/...` line naming a
-script that exists), split the release suite over a matrix whose shards 1..N match the N it passes to
+script that exists), answer on the pull request (scripts/ci-pr-comment, skipped on forks), split the release suite over a matrix whose shards 1..N match the N it passes to
 scripts/ci-release-shard, and join the shards' artifacts in a job that needs them.
 Usage: check_workflow.py WORKFLOW.yml [PROJECT_ROOT]  -> exit 0, or 1 with one line per problem."""
 import os
@@ -48,6 +48,13 @@ def problems_of(path, root):
     gate = jobs.get("gate", {})
     if not any("scripts/ci-gate" in str(s.get("run", "")) for s in gate.get("steps", [])):
         out.append(f"{path}: $.jobs.gate: must run scripts/ci-gate (tests + scripts/gate)")
+    comment = [s for s in gate.get("steps", []) if "scripts/ci-pr-comment" in str(s.get("run", ""))]
+    if not comment:
+        out.append(f"{path}: $.jobs.gate: must answer on the pull request (scripts/ci-pr-comment)")
+    elif "head.repo.full_name == github.repository" not in str(comment[0].get("if", "")):
+        out.append(f"{path}: $.jobs.gate: the pull-request comment must be skipped on forks (if: head.repo.full_name == github.repository)")
+    elif gate.get("permissions", {}).get("pull-requests") != "write":
+        out.append(f"{path}: $.jobs.gate.permissions: pull-requests: write is needed for the comment")
     shard_job = jobs.get("release-shard", {})
     matrix = shard_job.get("strategy", {}).get("matrix", {}).get("shard")
     if not shards_env.isdigit() or int(shards_env) < 2:

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "harness/csv.h"
+#include "harness/html_report.h"
 #include "harness/json_check.h"
 #include "harness/process.h"
 #include "harness/report.h"
@@ -13,6 +14,7 @@ namespace fs = std::filesystem;
 
 std::vector<std::pair<std::string, std::string>> generated_texts(const Results& r, const Analysis& a) {
   return {{"report.md", render_report(r, a)},
+          {"report.html", render_html_report(r, a)},
           {"measures.csv", measures_csv(r, a)},
           {"comparisons.csv", comparisons_csv(r, a)},
           {"samples.csv", samples_csv(r)}};

@@ -48,6 +48,9 @@ TEST(Workflow, BrokenWorkflowsAreRejectedWithTheReason) {
   expect_rejected(replaced(yml, "  pull_request:\n", "  push:\n"), "must run on pull_request");
   expect_rejected(replaced(yml, "needs: release-shard", "needs: gate"), "must wait for release-shard");
   expect_rejected("jobs: [unclosed", "not valid YAML");
+  expect_rejected(replaced(yml, " && github.event.pull_request.head.repo.full_name == github.repository", ""),
+                  "must be skipped on forks");
+  expect_rejected(replaced(yml, "      pull-requests: write\n", ""), "pull-requests: write is needed");
 }
 
 }  // namespace

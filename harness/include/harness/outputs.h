@@ -10,10 +10,10 @@
 
 namespace quant::harness {
 
-// The text files generated from results (name in the sweep folder, content): report.md and the CSVs.
+// The text files generated from results (name in the sweep folder, content): report.md, report.html and the CSVs.
 std::vector<std::pair<std::string, std::string>> generated_texts(const Results& r, const Analysis& a);
 
-// Writes results.json (with the derived analysis), report.md and the CSVs into `dir`.
+// Writes results.json (with the derived analysis), report.md, report.html and the CSVs into `dir`.
 void write_outputs(const Results& r, const Analysis& a, const std::string& dir);
 
 // Runs scripts/plot.py (with /usr/bin/python3 + matplotlib) on dir/results.json. Returns false and logs

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "gate_commands.h"
 #include "quant/build_info.h"
+#include "history_commands.h"
 #include "quant/error.h"
 
 namespace {
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   val_cmd->add_option("--variants", val.variants, "variants file");
 
   const auto gate = add_gate_commands(app);  // baseline, compare, claims, ab, calibrate
+  const auto history = add_history_commands(app);  // history add, import, show, changes, html
 
   if (argc == 1) {
     print_subcommands(app, stderr);
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
     if (*plan_cmd) return cmd_plan(common, plan);
     if (*val_cmd) return cmd_validate(common, val);
     if (const int code = run_gate_command(*gate, common); code >= 0) return code;
+    if (const int code = run_history_command(*history, common); code >= 0) return code;
   } catch (const quant::InputError& e) {
     std::fprintf(stderr, "bench-all: error: %s\n", e.what());
     return e.exit_code();
