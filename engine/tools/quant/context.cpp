@@ -14,8 +14,7 @@ Context::Context(const Options& o) {
   pool = std::make_unique<ThreadPool>(o.threads);
   backend_requested = o.backend.empty() ? default_backend_name() : o.backend;
   backend = make_backend(backend_requested, *pool);
-  // The CPU matmuls decode faster from regrouped Q4_0 rows; other backends read the file's layout.
-  if (backend->name() == "cpu") model->regroup_for_cpu_decode();
+  backend->prepare(*model);
 }
 
 std::unique_ptr<Session> Context::session(const Options& o, int n_ctx, KvType k, KvType v) const {
