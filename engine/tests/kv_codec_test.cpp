@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <tuple>
@@ -104,7 +105,7 @@ TEST_P(EveryCodec, FusedScoreAndValueSumMatchDecodeThenDot) {
 
 TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
   const auto [type, dim] = GetParam();
-  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
   const int n = 53, n_q = 3;
   auto ref = make_kv_codec(type, dim, 42, Isa::scalar), simd = make_kv_codec(type, dim, 42, Isa::avx2);
   ASSERT_EQ(ref->bytes_per_vector(), simd->bytes_per_vector());
@@ -138,7 +139,7 @@ TEST_P(EveryCodec, SimdKernelsMatchScalarReferences) {
 // sums always go four heads at a time, so those are the same bits.
 TEST_P(EveryCodec, EightHeadsInOnePassAgreeWithTwoPassesOfFour) {
   const auto [type, dim] = GetParam();
-  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "AVX2 kernels not compiled in (portable build)";
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
   const int n = 70, n_q = 8;  // 70 rows: a full 64-row value tile and a partial one
   auto c = make_kv_codec(type, dim, 77, Isa::avx2);
   const Stored s = store(*c, key_like(n, dim, 5), n);
@@ -195,6 +196,26 @@ INSTANTIATE_TEST_SUITE_P(TypesAndHeadDims, EveryCodec,
                          ::testing::Combine(::testing::ValuesIn(all_kv_types()), ::testing::ValuesIn(kDims)), name);
 
 // Bytes per stored vector: the layouts documented in the codecs (headers included).
+// The SIMD kernels are compiled into every x86-64 build (portable ones too) and chosen from the CPU at run
+// time: a build without -march=native must not fall back to the scalar kernels on an AVX2 machine.
+TEST(KvKernels, AreChosenFromTheCpuNotFromTheBuildFlags) {
+  if (!isa_usable(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
+  if (std::getenv("QUANT_ISA")) GTEST_SKIP() << "QUANT_ISA is set: it lowers the choice on purpose";
+  EXPECT_EQ(best_isa(), selected_isa());
+  EXPECT_EQ(kv_kernels_name(), isa_name(selected_isa()));
+  EXPECT_NE(kv_kernels_name(), "scalar");
+  EXPECT_TRUE(isa_available(Isa::avx2));
+}
+
+TEST(KvKernels, SetsTheCpuCannotRunAreRefused) {
+  for (Isa isa : {Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni}) {
+    if (isa_usable(isa)) continue;
+    EXPECT_FALSE(isa_available(isa));
+    EXPECT_THROW(make_kv_codec(KvType::fp16, 64, 1, isa), InputError);
+  }
+  EXPECT_TRUE(isa_available(Isa::scalar));
+}
+
 TEST(KvCodecLayout, BytesPerVector) {
   struct Row { KvType type; int d8, d80, d128, d256; };
   const Row rows[] = {

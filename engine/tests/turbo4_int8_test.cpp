@@ -113,7 +113,7 @@ Scored score_random(Isa isa, int dim, int n_q, int n) {
 // (AVX2, VNNI) gives the scalar kernel's bits (integer sums are exact, the float steps the same).
 TEST(Turbo4Int8, EveryKernelGivesTheScalarBits) {
   const auto kernels = kv::turbo4_kernels();
-  if (kernels.size() == 1) GTEST_SKIP() << "only the scalar kernel is compiled in (portable build)";
+  if (kernels.size() == 1) GTEST_SKIP() << "this CPU runs only the scalar kernel";
   std::mt19937_64 rng(5);
   for (int dim : {32, 64, 96, 128, 160, 256}) {
     std::vector<kv::BlockSpec> blocks;
@@ -138,8 +138,8 @@ TEST(Turbo4Int8, EveryKernelGivesTheScalarBits) {
       const auto q = randn(static_cast<size_t>(n_q) * dim, rng());
       for (int h = 0; h < n_q; ++h) kv::turbo4_prepare_query(blocks, levels, &q[static_cast<size_t>(h) * dim], &prepared[static_cast<size_t>(h) * qs]);
       std::vector<float> want(static_cast<size_t>(n_q) * n), got(want.size());
-      kv::turbo4_scores(kv::Turbo4Kernel::scalar, blocks, levels, prepared.data(), qs, n_q, rows.data(), bytes, n, want.data());
-      for (kv::Turbo4Kernel k : kernels) {
+      kv::turbo4_scores(Isa::scalar, blocks, levels, prepared.data(), qs, n_q, rows.data(), bytes, n, want.data());
+      for (Isa k : kernels) {
         std::fill(got.begin(), got.end(), -1.0f);
         kv::turbo4_scores(k, blocks, levels, prepared.data(), qs, n_q, rows.data(), bytes, n, got.data());
         EXPECT_EQ(got, want) << "kernel " << static_cast<int>(k);

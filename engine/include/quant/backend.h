@@ -42,6 +42,9 @@ class Backend {
   virtual void matmul_many(const Tensor* const* Ws, int count, const float* x, int n_tok, float* const* ys) {
     for (int i = 0; i < count; ++i) matmul(*Ws[i], x, n_tok, ys[i]);
   }
+  // One-time preparation of a loaded model for this backend, before any session uses it (the CPU backend
+  // regroups Q4_0/Q4_K rows for its decode kernels, bit-identical results). The default changes nothing.
+  virtual void prepare(Model& model) {}
   // A backend that keeps activations on its device runs the whole batch itself and returns true.
   // false (the default) leaves it to the session's pass (model/forward.cpp), which calls matmul().
   virtual bool forward(const ForwardBatch& batch) { return false; }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "quant/kv_types.h"
 
@@ -44,5 +45,9 @@ class KvCodec {
 // Builds the codec for a type and head dimension; `seed` individualises rotations (per layer and head).
 // Throws InputError when the type cannot store vectors of this dimension.
 std::unique_ptr<KvCodec> make_kv_codec(KvType type, int dim, uint64_t seed);
+
+// The attention kernel set codecs run, chosen at run time like the matmul kernels: "scalar", "avx2",
+// "avx_vnni" or "avx512_vnni" (QUANT_ISA lowers it).
+std::string_view kv_kernels_name();
 
 }  // namespace quant

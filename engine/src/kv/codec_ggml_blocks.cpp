@@ -38,14 +38,14 @@ struct Q8_0Format {
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t* block) const { return {load_f16(block), 0}; }
   float code(size_t, const uint8_t* block, int j) const { return static_cast<int8_t>(block[2 + j]); }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   struct Groups {
-    __m256 operator()(const uint8_t* block, int g, int) const {
+    QUANT_AVX2_FN __m256 operator()(const uint8_t* block, int g, int) const {
       const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block + 2 + 8 * g));
       return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
     }
   };
-  Groups groups(size_t) const { return {}; }
+  QUANT_AVX2_FN Groups groups(size_t) const { return {}; }
 #endif
 };
 
@@ -60,10 +60,10 @@ struct Q4_0Format {
   float code(size_t, const uint8_t* block, int j) const {
     return j < half ? block[2 + j] & 15 : block[2 + j - half] >> 4;
   }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   struct Groups {
     int groups_per_half;  // 8-element groups in each half of the block (0 for B = 8)
-    __m256 operator()(const uint8_t* block, int g, int) const {
+    QUANT_AVX2_FN __m256 operator()(const uint8_t* block, int g, int) const {
       const uint8_t* qs = block + 2;
       if (groups_per_half == 0) {  // B = 8: low nibbles of bytes 0..3 are elements 0..3, high nibbles 4..7
         const __m256i shifts = _mm256_setr_epi32(0, 8, 16, 24, 4, 12, 20, 28);
@@ -76,13 +76,13 @@ struct Q4_0Format {
       return _mm256_cvtepi32_ps(high ? _mm256_srli_epi32(bytes, 4) : _mm256_and_si256(bytes, _mm256_set1_epi32(15)));
     }
   };
-  Groups groups(size_t) const { return {half / 8}; }
+  QUANT_AVX2_FN Groups groups(size_t) const { return {half / 8}; }
 #endif
 };
 
 class Q8_0Codec final : public KvCodec {
  public:
-  Q8_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q8_0, dim)), simd_(isa == Isa::avx2) {
+  Q8_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q8_0, dim)), simd_(isa != Isa::scalar) {
     format_.blocks = ggml_blocks(dim, block_, block_bytes());
   }
   KvType type() const override { return KvType::q8_0; }
@@ -123,7 +123,7 @@ class Q8_0Codec final : public KvCodec {
 
 class Q4_0Codec final : public KvCodec {
  public:
-  Q4_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q4_0, dim)), simd_(isa == Isa::avx2) {
+  Q4_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q4_0, dim)), simd_(isa != Isa::scalar) {
     format_.blocks = ggml_blocks(dim, block_, block_bytes());
     format_.half = block_ / 2;
   }

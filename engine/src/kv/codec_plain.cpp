@@ -22,13 +22,13 @@ struct Fp32Format {
     std::memcpy(&v, block + 4 * j, 4);
     return v;
   }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   struct Groups {
-    __m256 operator()(const uint8_t* block, int g, int) const {
+    QUANT_AVX2_FN __m256 operator()(const uint8_t* block, int g, int) const {
       return _mm256_loadu_ps(reinterpret_cast<const float*>(block) + 8 * g);
     }
   };
-  Groups groups(size_t) const { return {}; }
+  QUANT_AVX2_FN Groups groups(size_t) const { return {}; }
 #endif
 };
 
@@ -37,13 +37,13 @@ struct Fp16Format {
   std::vector<BlockSpec> blocks;
   Header header(const uint8_t*) const { return {}; }
   float code(size_t, const uint8_t* block, int j) const { return kv::load_f16(block + 2 * j); }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   struct Groups {
-    __m256 operator()(const uint8_t* block, int g, int) const {
+    QUANT_AVX2_FN __m256 operator()(const uint8_t* block, int g, int) const {
       return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * g)));
     }
   };
-  Groups groups(size_t) const { return {}; }
+  QUANT_AVX2_FN Groups groups(size_t) const { return {}; }
 #endif
 };
 
@@ -52,7 +52,7 @@ class PlainCodec final : public KvCodec {
  public:
   PlainCodec(int dim, Isa isa) : KvCodec(dim) {
     format_.blocks = {BlockSpec{0, dim, 0}};
-    simd_ = isa == Isa::avx2 && kv::groups_of_8(format_.blocks);
+    simd_ = isa != Isa::scalar && kv::groups_of_8(format_.blocks);
   }
   KvType type() const override { return kType; }
   size_t bytes_per_vector() const override { return static_cast<size_t>(kBytes) * dim_; }

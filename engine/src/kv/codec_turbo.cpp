@@ -29,7 +29,7 @@ class TurboCodec final : public KvCodec {
   static constexpr bool kIntegerScoresType = kBits == 4 && !kOutliers;
 
  public:
-  TurboCodec(KvType type, int dim, uint64_t seed, Isa isa) : KvCodec(dim), type_(type), simd_(isa == Isa::avx2) {
+  TurboCodec(KvType type, int dim, uint64_t seed, Isa isa) : KvCodec(dim), type_(type), isa_(isa), simd_(isa != Isa::scalar) {
     const int half = 1 << (kBits - 1);
     const std::vector<int> block_dims = kv_block_dims(type, dim);
     integer_scores_ =
@@ -139,7 +139,7 @@ class TurboCodec final : public KvCodec {
   }
   void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
     if (integer_scores_) {
-      kv::turbo4_scores(kv::turbo4_kernel(simd_), format_.blocks, int_levels_, q, prepared_floats(), n_q, rows, stride, n, out);
+      kv::turbo4_scores(isa_, format_.blocks, int_levels_, q, prepared_floats(), n_q, rows, stride, n, out);
     } else {
       kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
     }
@@ -163,7 +163,8 @@ class TurboCodec final : public KvCodec {
   }
 
   KvType type_;
-  bool simd_;
+  Isa isa_;    // turbo_kv_4b's integer score kernel
+  bool simd_;  // the AVX2 float kernels
   size_t bytes_ = 0;
   TurboFormat<kBits, kOutliers> format_;
   std::vector<std::vector<float>> thresholds_;  // per block: boundaries between positive levels

@@ -24,21 +24,21 @@ struct Uniform4bFormat {
     return {step, min + 0.5f * step};
   }
   float code(size_t, const uint8_t* block, int j) const { return (block[4 + j / 2] >> (4 * (j & 1))) & 15; }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   struct Groups {
-    __m256 operator()(const uint8_t* block, int g, int) const {
+    QUANT_AVX2_FN __m256 operator()(const uint8_t* block, int g, int) const {
       const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
       const __m256i c = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kv::load_u32(block + 4 + 4 * g))), shifts);
       return _mm256_cvtepi32_ps(_mm256_and_si256(c, _mm256_set1_epi32(15)));
     }
   };
-  Groups groups(size_t) const { return {}; }
+  QUANT_AVX2_FN Groups groups(size_t) const { return {}; }
 #endif
 };
 
 class Uniform4bCodec final : public KvCodec {
  public:
-  Uniform4bCodec(int dim, Isa isa) : KvCodec(dim), simd_(isa == Isa::avx2) {
+  Uniform4bCodec(int dim, Isa isa) : KvCodec(dim), simd_(isa != Isa::scalar) {
     int offset = 0;
     size_t bytes = 0;
     for (int len : kv_block_dims(KvType::uniform_4b, dim)) {

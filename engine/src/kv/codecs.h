@@ -1,17 +1,20 @@
 #pragma once
 // Constructors of the individual codecs (internal to engine/src/kv). Every codec with a SIMD kernel keeps
 // a scalar one too; `isa` picks which one a codec object runs, so tests can hold them against each other.
+// The SIMD kernels are chosen at run time (util/x86_target.h), like the matmul kernel sets.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "quant/cpu_features.h"
 #include "quant/kv_codec.h"
 
 namespace quant {
 
-enum class Isa { scalar, avx2 };
+// `isa`: scalar kernels, or (any other set) the AVX2 float kernels plus turbo_kv_4b's integer kernel of
+// that set. Available: scalar, or a set this CPU and OS can run (x86-64 builds compile them all in).
 bool isa_available(Isa isa);
-Isa best_isa();  // avx2 when the build targets AVX2 + FMA + F16C, else scalar
+Isa best_isa();  // selected_isa(): the fastest usable set unless QUANT_ISA asks for a slower one
 
 // Block split shared by uniform_4b and TurboQuant: blocks of at most 128 coordinates (multiples of 8).
 std::vector<int> kv_block_dims(KvType type, int dim);

@@ -7,6 +7,7 @@
 //   float code(size_t b, const uint8_t* block, int j) const; // c_j of block b (scalar kernels)
 //   Groups groups(size_t b) const;                           // AVX2 kernels: an object whose
 //       __m256 operator()(const uint8_t* block, int g, int n_groups) const gives c_{8g..8g+7}
+//       (both compiled for AVX2: QUANT_AVX2_FN, or defined in a QUANT_AVX2_BEGIN region)
 //   static constexpr bool kShift;     // shift != 0: scores use the query's block sums (after the query)
 //   static constexpr bool kOutliers;  // extra exact coordinates, added on top of scale * c_j + shift:
 //   int outliers(const uint8_t* block, size_t b, int* idx, float* value) const;  (at most kMaxOutliers)
@@ -92,7 +93,8 @@ void accumulate_scalar(const F& f, const float* w, int n_q, const uint8_t* rows,
   }
 }
 
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
 // One key row against H <= 4 query heads: out[h * n + i]. Outlier coordinates are few and scattered:
 // their query values are read from a head-interleaved copy, q4[j * 4 + h], so one 4-wide load serves
 // every head.
@@ -304,12 +306,13 @@ void accumulate_avx2(const F& f, const float* w, int n_q, const uint8_t* rows, s
     }
   }
 }
+QUANT_AVX2_END
 #endif
 
-// Picks the kernel: AVX2 when asked for and every block is a whole number of 8-element groups.
+// Picks the kernel: AVX2 when asked for (the codec checked that the CPU has it) and every block is a whole number of 8-element groups.
 template <class F>
 void score_rows(const F& f, bool simd, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   if (simd) return score_avx2(f, qb, n_q, rows, stride, n, out);
 #endif
   score_scalar(f, qb, n_q, rows, stride, n, out);
@@ -318,7 +321,7 @@ void score_rows(const F& f, bool simd, QueryBatch qb, int n_q, const uint8_t* ro
 template <class F>
 void accumulate_rows(const F& f, bool simd, const float* w, int n_q, const uint8_t* rows, size_t stride, int n,
                      float* acc, int dim) {
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
   if (simd) return accumulate_avx2(f, w, n_q, rows, stride, n, acc, dim);
 #endif
   accumulate_scalar(f, w, n_q, rows, stride, n, acc, dim);

@@ -2,19 +2,23 @@
 
 #include "codecs.h"
 #include "quant/error.h"
+#include "quant/cpu_features.h"
 #include "simd.h"
 
 namespace quant {
 
 bool isa_available(Isa isa) {
-#ifdef QUANT_KV_AVX2
-  return true;
+  if (isa == Isa::scalar) return true;
+#ifdef QUANT_X86_TARGETS
+  return isa_usable(isa);
 #else
-  return isa == Isa::scalar;
+  return false;
 #endif
 }
 
-Isa best_isa() { return isa_available(Isa::avx2) ? Isa::avx2 : Isa::scalar; }
+Isa best_isa() { return avx2_selected() ? selected_isa() : Isa::scalar; }
+
+std::string_view kv_kernels_name() { return isa_name(best_isa()); }
 
 namespace {
 void require_multiple_of_8(KvType type, int dim) {
@@ -43,7 +47,7 @@ int ggml_kv_block(KvType type, int dim) {
 
 std::unique_ptr<KvCodec> make_kv_codec(KvType type, int dim, uint64_t seed, Isa isa) {
   if (dim <= 0) throw InputError("KV cache: head dimension must be positive (got " + std::to_string(dim) + ")");
-  if (!isa_available(isa)) throw InputError("KV cache: AVX2 kernels requested but not compiled in");
+  if (!isa_available(isa)) throw InputError("KV cache: " + std::string(isa_name(isa)) + " kernels requested but not usable here (not compiled in, or the CPU lacks them)");
   switch (type) {
     case KvType::fp32: return make_fp32_codec(dim, isa);
     case KvType::fp16: return make_fp16_codec(dim, isa);

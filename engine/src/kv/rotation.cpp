@@ -3,12 +3,22 @@
 #include <algorithm>
 #include <cmath>
 
-#include "quant/dot.h"
+#include "quant/cpu_features.h"
 #include "simd.h"
 
 namespace quant::kv {
 
 namespace {
+
+// Scalar paths for head dimensions that are not a multiple of 8 (sums in double, like the reference).
+float dot_f32(const float* a, const float* b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += static_cast<double>(a[i]) * b[i];
+  return static_cast<float>(s);
+}
+void axpy_f32(float a, const float* x, float* y, int n) {
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+}
 
 // splitmix64: our own generator, so a seed means the same rotation whatever the C++ library (the std
 // distributions are implementation-defined).
@@ -61,18 +71,17 @@ Rotation::Rotation(int dim, uint64_t seed) : dim_(dim), m_(static_cast<size_t>(d
   for (size_t i = 0; i < g.size(); ++i) m_[i] = static_cast<float>(g[i]);
 }
 
-#ifdef QUANT_KV_AVX2
-// y = R x, four rows at a time so each load of x serves four rows.
-void Rotation::apply(const float* x, float* y) const {
-  if (dim_ % 8 != 0) {
-    for (int i = 0; i < dim_; ++i) y[i] = dot_f32(row(i), x, dim_);
-    return;
-  }
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+// y = R x, four rows at a time so each load of x serves four rows (dim a multiple of 8).
+static void apply_avx2(const Rotation& r, const float* x, float* y) {
+  const int dim = r.dim();
+  auto row = [&r](int i) { return r.row(i); };
   int i = 0;
-  for (; i + 4 <= dim_; i += 4) {
+  for (; i + 4 <= dim; i += 4) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     const float *r0 = row(i), *r1 = row(i + 1), *r2 = row(i + 2), *r3 = row(i + 3);
-    for (int k = 0; k < dim_; k += 8) {
+    for (int k = 0; k < dim; k += 8) {
       const __m256 xk = _mm256_loadu_ps(x + k);
       a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + k), xk, a0);
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + k), xk, a1);
@@ -84,21 +93,17 @@ void Rotation::apply(const float* x, float* y) const {
     const __m256 h = _mm256_hadd_ps(h01, h23);  // per 128-bit lane: partial sums of rows 0..3
     _mm_storeu_ps(y + i, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
   }
-  for (; i < dim_; ++i) y[i] = dot_f32(row(i), x, dim_);
 }
 
-// x = R^T y = sum_i y_i R_i, 64 columns at a time held in registers.
-void Rotation::apply_inverse(const float* y, float* x) const {
-  if (dim_ % 8 != 0) {
-    for (int k = 0; k < dim_; ++k) x[k] = 0;
-    for (int i = 0; i < dim_; ++i) axpy_f32(y[i], row(i), x, dim_);
-    return;
-  }
-  for (int c0 = 0; c0 < dim_; c0 += 64) {
-    const int width = std::min(64, dim_ - c0) / 8;
+// x = R^T y = sum_i y_i R_i, 64 columns at a time held in registers (dim a multiple of 8).
+static void apply_inverse_avx2(const Rotation& rot, const float* y, float* x) {
+  const int dim = rot.dim();
+  auto row = [&rot](int i) { return rot.row(i); };
+  for (int c0 = 0; c0 < dim; c0 += 64) {
+    const int width = std::min(64, dim - c0) / 8;
     __m256 a[8];
     for (int j = 0; j < 8; ++j) a[j] = _mm256_setzero_ps();
-    for (int i = 0; i < dim_; ++i) {
+    for (int i = 0; i < dim; ++i) {
       const __m256 yi = _mm256_broadcast_ss(y + i);
       const float* r = row(i) + c0;
       for (int j = 0; j < width; ++j) a[j] = _mm256_fmadd_ps(yi, _mm256_loadu_ps(r + 8 * j), a[j]);
@@ -106,15 +111,22 @@ void Rotation::apply_inverse(const float* y, float* x) const {
     for (int j = 0; j < width; ++j) _mm256_storeu_ps(x + c0 + 8 * j, a[j]);
   }
 }
-#else
+QUANT_AVX2_END
+#endif
+
 void Rotation::apply(const float* x, float* y) const {
+#ifdef QUANT_X86_TARGETS
+  if (dim_ % 8 == 0 && avx2_selected()) return apply_avx2(*this, x, y);
+#endif
   for (int i = 0; i < dim_; ++i) y[i] = dot_f32(row(i), x, dim_);
 }
 
 void Rotation::apply_inverse(const float* y, float* x) const {
+#ifdef QUANT_X86_TARGETS
+  if (dim_ % 8 == 0 && avx2_selected()) return apply_inverse_avx2(*this, y, x);
+#endif
   for (int k = 0; k < dim_; ++k) x[k] = 0;
   for (int i = 0; i < dim_; ++i) axpy_f32(y[i], row(i), x, dim_);
 }
-#endif
 
 }  // namespace quant::kv

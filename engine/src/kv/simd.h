@@ -1,18 +1,10 @@
 #pragma once
-// AVX2 helpers for the KV kernels; QUANT_KV_AVX2 is defined when the build targets AVX2 + FMA + F16C,
-// QUANT_KV_VNNI when it also targets byte dot products.
+// SIMD helpers for the KV kernels. The AVX2 kernels are compiled into every x86-64 build in target regions
+// (util/x86_target.h) and chosen at run time, the way the matmul kernel sets are.
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#include <immintrin.h>
-#define QUANT_KV_AVX2 1
-// 256-bit unsigned-by-signed byte dot products (AVX-VNNI, or AVX-512 VNNI with VL).
-#if defined(__AVXVNNI__) || (defined(__AVX512VNNI__) && defined(__AVX512VL__))
-#define QUANT_KV_VNNI 1
-#endif
-#endif
-
+#include "util/x86_target.h"
 #include "quant/half.h"
 
 namespace quant::kv {
@@ -27,16 +19,20 @@ inline uint16_t to_f16_saturated(float x) {
   return fp32_to_fp16(x > kMax ? kMax : (x < -kMax ? -kMax : x));
 }
 
-// An fp16 in memory as a float (F16C when compiled in; both conversions are exact).
+// An fp16 in memory as a float (F16C when the build targets it; both conversions are exact).
 inline float load_f16(const uint8_t* p) {
-#ifdef QUANT_KV_AVX2
+#ifdef __F16C__
   return _cvtsh_ss(load_u16(p));
 #else
   return fp16_to_fp32(load_u16(p));
 #endif
 }
 
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+// load_f16 for code in an AVX2 region.
+inline float load_f16_x86(const uint8_t* p) { return _cvtsh_ss(load_u16(p)); }
+
 inline float hsum(__m256 v) {
   __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
   lo = _mm_add_ps(lo, hi);
@@ -44,6 +40,7 @@ inline float hsum(__m256 v) {
   lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
   return _mm_cvtss_f32(lo);
 }
+QUANT_AVX2_END
 #endif
 
 }  // namespace quant::kv

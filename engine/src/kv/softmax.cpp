@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/exp_avx2.h"
+#include "quant/cpu_features.h"
 #include "simd.h"
 
 namespace quant::kv {
@@ -17,8 +18,9 @@ void softmax_ref(float* x, int n, float scale) {
   for (int i = 0; i < n; ++i) x[i] *= inv;
 }
 
-#ifdef QUANT_KV_AVX2
-void softmax(float* x, int n, float scale) {
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+static void softmax_avx2(float* x, int n, float scale) {
   const __m256 vs = _mm256_set1_ps(scale);
   __m256 vmax = _mm256_set1_ps(-INFINITY);
   int i = 0;
@@ -44,8 +46,14 @@ void softmax(float* x, int n, float scale) {
   for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
   for (; i < n; ++i) x[i] *= 1.0f / sum;
 }
-#else
-void softmax(float* x, int n, float scale) { softmax_ref(x, n, scale); }
+QUANT_AVX2_END
 #endif
+
+void softmax(float* x, int n, float scale) {
+#ifdef QUANT_X86_TARGETS
+  if (avx2_selected()) return softmax_avx2(x, n, scale);
+#endif
+  softmax_ref(x, n, scale);
+}
 
 }  // namespace quant::kv

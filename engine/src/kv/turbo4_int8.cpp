@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "quant/cpu_features.h"
 #include "turbo_format.h"
 
 namespace quant::kv {
@@ -72,7 +73,6 @@ void scores_scalar(const std::vector<BlockSpec>& blocks, const std::vector<Turbo
   }
 }
 
-#ifdef QUANT_KV_AVX2
 // The int8 values of H prepared queries; their per-block factors gathered into factors[block * 8 + h].
 template <int H>
 std::array<const int8_t*, H> gather_queries(const float* prepared, int q_stride, size_t nb, std::vector<float>& factors) {
@@ -86,166 +86,30 @@ std::array<const int8_t*, H> gather_queries(const float* prepared, int q_stride,
   return q8;
 }
 
-// A block's 16 signed levels in both 128-bit halves (for byte shuffles).
-inline __m256i level_table(const Turbo4Levels& levels) {
-  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(levels.level)));
-}
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+namespace avx2 {
+#include "turbo4_simd.inc"
+}  // namespace avx2
+QUANT_AVX2_END
 
-// Every row's scores for H heads: block_sums(b, codes) gives block b's integer sums (lane h: head h), each
-// scaled by step * q_step_h * norm and added up over the blocks, in the scalar kernel's order.
-template <int H, class BlockSums>
-inline void for_each_row(const std::vector<BlockSpec>& blocks, const std::vector<float>& factors, const uint8_t* rows,
-                         size_t stride, int n, float* out, BlockSums block_sums) {
-  for (int i = 0; i < n; ++i) {
-    const uint8_t* row = rows + i * stride;
-    __m256 total = _mm256_setzero_ps();
-    for (size_t b = 0; b < blocks.size(); ++b) {
-      const uint8_t* block = row + blocks[b].bytes;
-      const __m256i isum = block_sums(b, block + 2);
-      total = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_loadu_ps(&factors[b * 8])),
-                              _mm256_set1_ps(load_f16(block)), total);
-    }
-    alignas(32) float sum[8];
-    _mm256_store_ps(sum, total);
-    for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
-  }
-}
+QUANT_TARGET_BEGIN("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
+namespace avx512_vnni {
+inline __m256i dpbusd(__m256i acc, __m256i u, __m256i q) { return _mm256_dpbusd_epi32(acc, u, q); }
+#define QUANT_TURBO4_DPBUSD 1
+#include "turbo4_simd.inc"
+#undef QUANT_TURBO4_DPBUSD
+}  // namespace avx512_vnni
+QUANT_TARGET_END
 
-// sum_k |c_k| * (q_k signed like c_k) = sum_k c_k q_k, 32 byte pairs at a time: |c|, |q| <= 127, so a
-// pair of products never saturates the 16-bit sums; madd widens them to 32 bits.
-inline __m256i dot_add(__m256i acc, __m256i c, __m256i q) {
-  return _mm256_add_epi32(
-      acc, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(c), _mm256_sign_epi8(q, c)), _mm256_set1_epi16(1)));
-}
-inline __m128i dot_add(__m128i acc, __m128i c, __m128i q) {
-  return _mm_add_epi32(acc, _mm_madd_epi16(_mm_maddubs_epi16(_mm_abs_epi8(c), _mm_sign_epi8(q, c)), _mm_set1_epi16(1)));
-}
-
-// H <= 8 heads, one pass over the rows: each 64-coordinate chunk's codes become signed levels with two
-// byte shuffles (low nibbles: even coordinates, high nibbles: odd ones) and feed every head.
-template <int H>
-void scores_avx2(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
-                 const float* prepared, int q_stride, const uint8_t* rows, size_t stride, int n, float* out) {
-  const size_t nb = blocks.size();
-  thread_local std::vector<float> factors;
-  const auto q8 = gather_queries<H>(prepared, q_stride, nb, factors);
-  const __m256i nibble = _mm256_set1_epi8(0x0f);
-  for_each_row<H>(blocks, factors, rows, stride, n, out, [&](size_t b, const uint8_t* codes) {
-    const BlockSpec& s = blocks[b];
-    const __m256i table = level_table(levels[b]);
-    __m256i acc[8];
-    for (int h = 0; h < 8; ++h) acc[h] = _mm256_setzero_si256();
-    int j = 0;
-    for (; j + 64 <= s.dim; j += 64) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
-      const __m256i even = _mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble));
-      const __m256i odd = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-      for (int h = 0; h < H; ++h) {
-        const int8_t* q = q8[h] + s.offset + j;
-        const __m256i qe = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-        const __m256i qo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
-        acc[h] = dot_add(dot_add(acc[h], even, qe), odd, qo);
-      }
-    }
-    if (j < s.dim) {  // a last 32 coordinates
-      const __m128i table16 = _mm256_castsi256_si128(table), nib = _mm_set1_epi8(0x0f);
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2));
-      const __m128i even = _mm_shuffle_epi8(table16, _mm_and_si128(v, nib));
-      const __m128i odd = _mm_shuffle_epi8(table16, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
-      for (int h = 0; h < H; ++h) {
-        const int8_t* q = q8[h] + s.offset + j;
-        const __m128i qe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-        const __m128i qo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16));
-        acc[h] = _mm256_add_epi32(acc[h], _mm256_zextsi128_si256(dot_add(dot_add(_mm_setzero_si128(), even, qe), odd, qo)));
-      }
-    }
-    // hadd(hadd(a0, a1), hadd(a2, a3)) holds heads 0-3's sums of lanes 0-3 in its low half and of lanes
-    // 4-7 in its high half; lane h of the result holds head h's whole sum.
-    const __m256i lo4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
-    const __m256i hi4 = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[4], acc[5]), _mm256_hadd_epi32(acc[6], acc[7]));
-    return _mm256_add_epi32(_mm256_permute2x128_si256(lo4, hi4, 0x20), _mm256_permute2x128_si256(lo4, hi4, 0x31));
-  });
-}
-#endif
-
-#ifdef QUANT_KV_VNNI
-inline __m256i dpbusd(__m256i acc, __m256i u, __m256i q) {
-#ifdef __AVXVNNI__
-  return _mm256_dpbusd_avx_epi32(acc, u, q);
-#else
-  return _mm256_dpbusd_epi32(acc, u, q);
-#endif
-}
-
-// VNNI: no per-row reduction. Lane h of the accumulators belongs to head h: each 4-byte group of decoded
-// levels is broadcast across the lanes and meets a vector holding every head's 4 query bytes for that
-// group. vpshufd broadcasts within 128-bit halves, so a 32-byte unit (groups G0..G7) is fed as
-// pshufd(V, k) (heads 0-3 get G_k, heads 4-7 G_k+4) and pshufd(swapped halves, k) (the reverse), k < 4.
-// Levels are shuffled in offset by 128 (dpbusd multiplies unsigned by signed bytes); the scores take
-// 128 * sum(q) back off. A unit is 32 consecutive bytes of the prepared query: the even or odd half of
-// a 64-coordinate chunk, or a whole 32-coordinate chunk.
-template <int H>
-void scores_vnni(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
-                 const float* prepared, int q_stride, const uint8_t* rows, size_t stride, int n, float* out) {
-  const size_t nb = blocks.size();
-  thread_local std::vector<int8_t> interleaved;  // per unit: 8 vectors of 8 heads x 4 bytes
-  thread_local std::vector<float> factors;
-  thread_local std::vector<int32_t> offsets;     // [block][8 heads]
-  thread_local std::vector<int> first_unit;      // per block
-  first_unit.assign(nb + 1, 0);
-  for (size_t b = 0; b < nb; ++b) first_unit[b + 1] = first_unit[b] + blocks[b].dim / 32;
-  interleaved.assign(static_cast<size_t>(first_unit[nb]) * 256, 0);
-  offsets.assign(nb * 8, 0);
-  const auto q8 = gather_queries<H>(prepared, q_stride, nb, factors);
-  for (int h = 0; h < H; ++h) {
-    for (size_t b = 0; b < nb; ++b) {
-      const BlockSpec& s = blocks[b];
-      for (int u = 0; u < s.dim / 32; ++u) {
-        const int8_t* src = q8[h] + s.offset + 32 * u;
-        int8_t* dst = &interleaved[static_cast<size_t>(first_unit[b] + u) * 256 + 4 * h];
-        for (int k = 0; k < 4; ++k) {
-          const int straight = h < 4 ? k : 4 + k, swapped = h < 4 ? 4 + k : k;
-          std::copy_n(src + 4 * straight, 4, dst + 32 * k);
-          std::copy_n(src + 4 * swapped, 4, dst + 32 * (4 + k));
-        }
-        for (int j = 0; j < 32; ++j) offsets[b * 8 + h] += 128 * src[j];
-      }
-    }
-  }
-  const __m256i nibble = _mm256_set1_epi8(0x0f);
-  for_each_row<H>(blocks, factors, rows, stride, n, out, [&](size_t b, const uint8_t* codes) {
-    const BlockSpec& s = blocks[b];
-    const __m256i table = _mm256_add_epi8(level_table(levels[b]), _mm256_set1_epi8(-128));
-    const int8_t* qi = &interleaved[static_cast<size_t>(first_unit[b]) * 256];
-    __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-    auto unit = [&](__m256i v) {
-      const __m256i w = _mm256_permute2x128_si256(v, v, 1);
-      auto q = [&](int k) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qi + 32 * k)); };
-      acc0 = dpbusd(acc0, _mm256_shuffle_epi32(v, 0x00), q(0));
-      acc1 = dpbusd(acc1, _mm256_shuffle_epi32(v, 0x55), q(1));
-      acc2 = dpbusd(acc2, _mm256_shuffle_epi32(v, 0xaa), q(2));
-      acc3 = dpbusd(acc3, _mm256_shuffle_epi32(v, 0xff), q(3));
-      acc0 = dpbusd(acc0, _mm256_shuffle_epi32(w, 0x00), q(4));
-      acc1 = dpbusd(acc1, _mm256_shuffle_epi32(w, 0x55), q(5));
-      acc2 = dpbusd(acc2, _mm256_shuffle_epi32(w, 0xaa), q(6));
-      acc3 = dpbusd(acc3, _mm256_shuffle_epi32(w, 0xff), q(7));
-      qi += 256;
-    };
-    int j = 0;
-    for (; j + 64 <= s.dim; j += 64) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + j / 2));
-      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble)));
-      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
-    }
-    if (j < s.dim) {  // a last 32 coordinates: 16 code bytes, their low then their high nibbles, one unit
-      const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + j / 2)));
-      const __m256i halves = _mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xf0);
-      unit(_mm256_shuffle_epi8(table, _mm256_and_si256(halves, nibble)));
-    }
-    return _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
-                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&offsets[b * 8])));
-  });
-}
+QUANT_TARGET_BEGIN("avx2,fma,f16c,avxvnni")
+namespace avx_vnni {
+inline __m256i dpbusd(__m256i acc, __m256i u, __m256i q) { return _mm256_dpbusd_avx_epi32(acc, u, q); }
+#define QUANT_TURBO4_DPBUSD 1
+#include "turbo4_simd.inc"
+#undef QUANT_TURBO4_DPBUSD
+}  // namespace avx_vnni
+QUANT_TARGET_END
 #endif
 
 // Up to 8 heads per pass.
@@ -267,49 +131,40 @@ void by_eight_heads(const std::vector<BlockSpec>& blocks, const std::vector<Turb
     }
   }
 }
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
 template <int H>
 struct Avx2 {
-  static constexpr auto run = scores_avx2<H>;
+  static constexpr auto run = avx2::scores_avx2<H>;
 };
-#endif
-#ifdef QUANT_KV_VNNI
 template <int H>
-struct Vnni {
-  static constexpr auto run = scores_vnni<H>;
+struct Avx512Vnni {
+  static constexpr auto run = avx512_vnni::scores_vnni<H>;
+};
+template <int H>
+struct AvxVnni {
+  static constexpr auto run = avx_vnni::scores_vnni<H>;
 };
 #endif
 
 }  // namespace
 
-std::vector<Turbo4Kernel> turbo4_kernels() {
-  std::vector<Turbo4Kernel> k = {Turbo4Kernel::scalar};
-#ifdef QUANT_KV_AVX2
-  k.push_back(Turbo4Kernel::avx2);
-#endif
-#ifdef QUANT_KV_VNNI
-  k.push_back(Turbo4Kernel::vnni);
+std::vector<Isa> turbo4_kernels() {
+  std::vector<Isa> k = {Isa::scalar};
+#ifdef QUANT_X86_TARGETS
+  for (Isa isa : {Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni})
+    if (isa_usable(isa)) k.push_back(isa);
 #endif
   return k;
 }
 
-Turbo4Kernel turbo4_kernel(bool simd) {
-#if defined(QUANT_KV_VNNI)
-  if (simd) return Turbo4Kernel::vnni;
-#elif defined(QUANT_KV_AVX2)
-  if (simd) return Turbo4Kernel::avx2;
-#endif
-  return Turbo4Kernel::scalar;
-}
-
-void turbo4_scores(Turbo4Kernel kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+void turbo4_scores(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                    const float* prepared, int q_stride, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
   switch (kernel) {
-#ifdef QUANT_KV_VNNI
-    case Turbo4Kernel::vnni: return by_eight_heads<Vnni>(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
-#endif
-#ifdef QUANT_KV_AVX2
-    case Turbo4Kernel::avx2: return by_eight_heads<Avx2>(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
+#ifdef QUANT_X86_TARGETS
+    case Isa::avx512_vnni:
+      return by_eight_heads<Avx512Vnni>(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
+    case Isa::avx_vnni: return by_eight_heads<AvxVnni>(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
+    case Isa::avx2: return by_eight_heads<Avx2>(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
 #endif
     default: return scores_scalar(blocks, levels, prepared, q_stride, n_q, rows, stride, n, out);
   }

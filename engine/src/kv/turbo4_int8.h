@@ -3,7 +3,7 @@
 // |k| <= 127, the Lloyd-Max levels rounded to it), and the rotated query is quantised to 8 bits per
 // block (q_j ~ i_j * q_step, |i_j| <= 127), so a block's score is step * q_step * norm * sum_j i_j k_j with
 // an exact integer sum. On AVX2 a byte shuffle decodes 32 codes at once and each multiply instruction does
-// 16 pairs (VNNI: one instruction per 32 coordinates of 8 heads), four times the float kernel's density.
+// 16 pairs (VNNI: one instruction per 32 coordinates of 8 heads); each instruction set's kernel is chosen at run time, four times the float kernel's density.
 // The scalar kernel computes the same integers and combines them with the same float operations, so all
 // kernels give the same bits.
 //
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "quant/cpu_features.h"
 
 namespace quant::kv {
 
@@ -32,11 +33,11 @@ int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim);
 // `rotated` is the query in the codec's rotated basis (dim floats).
 void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                           const float* rotated, float* prepared);
-enum class Turbo4Kernel { scalar, avx2, vnni };
-std::vector<Turbo4Kernel> turbo4_kernels();  // compiled in, fastest last
-Turbo4Kernel turbo4_kernel(bool simd);       // the fastest when simd, else scalar
-// out[h * n + i] for n_q prepared queries `q_stride` floats apart and n rows `stride` bytes apart.
-void turbo4_scores(Turbo4Kernel kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+// Kernels: scalar, AVX2, and VNNI byte dot products (AVX-VNNI or AVX-512 VNNI), one per instruction set.
+std::vector<Isa> turbo4_kernels();  // scalar and the sets this CPU can run, fastest last
+// out[h * n + i] for n_q prepared queries `q_stride` floats apart and n rows `stride` bytes apart; `kernel`
+// must be usable here (turbo4_kernels()).
+void turbo4_scores(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                    const float* prepared, int q_stride, int n_q, const uint8_t* rows, size_t stride, int n, float* out);
 
 // Where coordinate j of a block of `dim` coordinates sits in the prepared int8 values (tests).

@@ -58,7 +58,8 @@ inline void turbo_set_code(uint8_t* codes, int j, int bits, int code) {
   }
 }
 
-#ifdef QUANT_KV_AVX2
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
 // Values of the 8 codes of group g, as 8 floats. vpermps indexes with the low 3 bits of each lane, so a
 // lane only needs its code shifted down; the sign bit is moved to bit 31 separately and xor-ed in.
 template <int kBits>
@@ -108,6 +109,7 @@ struct TurboGroups<5> {
     return _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
   }
 };
+QUANT_AVX2_END
 #endif
 
 // The kernels' view of a TurboQuant row (see kernels.h): scale = the block's norm, c_j = value(code_j),
@@ -130,8 +132,8 @@ struct TurboFormat {
     }
     return n;
   }
-#ifdef QUANT_KV_AVX2
-  TurboGroups<kBits> groups(size_t b) const { return TurboGroups<kBits>(tables[b]); }
+#ifdef QUANT_X86_TARGETS
+  QUANT_AVX2_FN TurboGroups<kBits> groups(size_t b) const { return TurboGroups<kBits>(tables[b]); }
 #endif
 };
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/attention_step.h"
 #include "quant/error.h"
 #include "quant/ops.h"
 #include "quant/session.h"
@@ -74,11 +75,9 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
   const ModelConfig& c = model_.config();
   const FamilyFeatures& fe = c.features;
   const Weights& w = model_.weights();
-  const int E = c.n_embd, hd = c.head_dim, F = c.n_ff;
-  const int qw = c.n_head * hd, kvw = c.n_head_kv * hd;
+  const int E = c.n_embd, F = c.n_ff;
   const size_t nE = static_cast<size_t>(n) * E;
   const int pos0 = n_past_;
-  const bool neox = fe.rope_style == RopeStyle::neox;
   if (backend_.forward({model_, *cache_, pool_, tokens, n, pos0, logits, all_logits})) {  // device-resident pass
     n_past_ += n;
     return;
@@ -91,7 +90,6 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
 
   for (int l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
-    const LayerConfig& lc = c.layers[l];
 
     // h = rmsnorm(x) * attn_norm
     for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], L.attn_norm.f32(), &xb_[t * E], E, c.rms_eps);
@@ -101,28 +99,8 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
       float* y_qkv[] = {q_.data(), k_.data(), v_.data()};
       backend_.matmul_many(w_qkv, 3, xb_.data(), n, y_qkv);
     }
-    if (fe.qkv_bias) {
-      add_bias(q_.data(), L.bq.f32(), n, qw);
-      add_bias(k_.data(), L.bk.f32(), n, kvw);
-      add_bias(v_.data(), L.bv.f32(), n, kvw);
-    }
-    // q_h = rmsnorm(q_h) * q_norm, k_h = rmsnorm(k_h) * k_norm for every head
-    if (fe.qk_norm) {
-      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&q_[i * hd], L.q_norm.f32(), &q_[i * hd], hd, c.rms_eps);
-      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&k_[i * hd], L.k_norm.f32(), &k_[i * hd], hd, c.rms_eps);
-    }
-    // rotate q and k by their position; store k and v in the cache
-    for (int t = 0; t < n; ++t) {
-      rope(&q_[static_cast<size_t>(t) * qw], c.n_head, hd, c.rope_dim, pos0 + t, lc.rope_freqs.data(), neox);
-      rope(&k_[static_cast<size_t>(t) * kvw], c.n_head_kv, hd, c.rope_dim, pos0 + t, lc.rope_freqs.data(), neox);
-      cache_->store(l, pos0 + t, &k_[static_cast<size_t>(t) * kvw], &v_[static_cast<size_t>(t) * kvw]);
-    }
-    // a = softmax(attn_scale * q.K) V over the positions the layer sees
-    AttentionParams ap;
-    ap.n_head = c.n_head;
-    ap.scale = c.attn_scale;
-    ap.window = lc.window;
-    cache_->attend_batch(pool_, l, pos0, n, q_.data(), att_.data(), ap);
+    // biases, q/k norms, rope, cache <- k, v ; a = softmax(attn_scale * q.K) V (model/attention_step.h)
+    attention_step(model_, l, *cache_, pool_, {q_.data(), k_.data(), v_.data(), att_.data(), n, pos0});
     // x += (a Wo), normalised first when the family has post-norms
     backend_.matmul(L.wo, att_.data(), n, hb_.data());
     if (fe.post_norms)

@@ -1,10 +1,11 @@
 #pragma once
 // e^x for 8 float lanes, shared by the vectorised SiLU/GELU (ops) and attention's softmax (kv).
-// Only defined when the build targets AVX2 + FMA.
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
+// Compiled in an AVX2 region (util/x86_target.h) on every x86-64 build; callers check avx2_selected().
+#include "util/x86_target.h"
+#ifdef QUANT_X86_TARGETS
 
 namespace quant {
+QUANT_AVX2_BEGIN
 
 // x = n ln2 + r with |r| <= ln2/2 (ln2 split in two parts so n ln2 is exact), e^r by its Taylor series to
 // r^6 (relative error below 2e-7), 2^n put into the exponent field. Inputs below -87.3 give 0 (the result
@@ -26,6 +27,7 @@ inline __m256 exp8(__m256 x) {
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
 }
+QUANT_AVX2_END
 
 }  // namespace quant
 #endif

@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define QUANT_OPS_AVX2 1
-#endif
-
 #include "ops/exp_avx2.h"
+#include "quant/cpu_features.h"
+#include "util/x86_target.h"
 
 namespace quant {
 
@@ -39,15 +36,26 @@ void rope(float* x, int n_heads, int head_dim, int n_rot, int pos, const float* 
   }
 }
 
-void silu_mul(float* a, const float* b, int n) {
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+// The first n / 8 * 8 elements; returns how many were done.
+static int silu_mul_avx2(float* a, const float* b, int n) {
   int i = 0;
-#ifdef QUANT_OPS_AVX2
   const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(a + i);
     const __m256 e = exp8(_mm256_xor_ps(x, sign));
     _mm256_storeu_ps(a + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), _mm256_loadu_ps(b + i)));
   }
+  return i;
+}
+QUANT_AVX2_END
+#endif
+
+void silu_mul(float* a, const float* b, int n) {
+  int i = 0;
+#ifdef QUANT_X86_TARGETS
+  if (avx2_selected()) i = silu_mul_avx2(a, b, n);
 #endif
   for (; i < n; ++i) a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
 }

@@ -1,4 +1,5 @@
 #include "quant/cpu_features.h"
+#include "util/x86_target.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -101,6 +102,15 @@ Isa selected_isa() {
     return best;
   }();
   return chosen;
+}
+
+bool avx2_selected() {
+#ifdef QUANT_X86_TARGETS
+  static const bool selected = selected_isa() != Isa::scalar;  // every x86 set includes AVX2, FMA and F16C
+  return selected;
+#else
+  return false;
+#endif
 }
 
 bool amx_usable() {

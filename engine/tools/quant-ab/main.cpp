@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     auto model = quant::Model::load(model_path, quant::WeightMemory::copy);
     quant::ThreadPool pool(threads);
     auto backend = quant::make_backend("cpu", pool);
-    model->regroup_for_cpu_decode();  // as quant does on the CPU backend
+    backend->prepare(*model);
     const int n_vocab = model->config().n_vocab;
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int> pick(0, n_vocab - 1);

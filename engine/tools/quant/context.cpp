@@ -15,8 +15,7 @@ Context::Context(const Options& o) {
   model = Model::load(o.model, o.mmap ? WeightMemory::mmap : WeightMemory::copy);
   backend_requested = o.backend.empty() ? default_backend_name() : o.backend;
   use_threads(o.threads);
-  // The CPU matmuls decode faster from regrouped Q4_0 rows; other backends read the file's layout.
-  if (backend->name() == "cpu") model->regroup_for_cpu_decode();
+  backend->prepare(*model);  // once per model: the CPU backend regroups rows for its decode kernels
 }
 
 void Context::use_threads(int n) {

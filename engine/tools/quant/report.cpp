@@ -11,6 +11,7 @@
 #include "quant/host_load.h"
 #include "quant/build_info.h"
 #include "quant/cpu_features.h"
+#include "quant/kv_codec.h"
 #include "quant/matmul.h"
 #include "quant/sha256.h"
 
@@ -58,7 +59,8 @@ json base_report(const Options& o, const char* mode) {
         {"cxx_flags", b.cxx_flags}, {"build_type", b.build_type}, {"cmake_options", opts}, {"simd", b.simd}}},
       {"system",
        {{"cpu_model", cpu_model()}, {"n_cores", std::thread::hardware_concurrency()}, {"os", os_name()},
-        {"cpu_kernels", std::string(matmul_kernels_name())}, {"cpu_features", cpu_feature_summary()},
+        {"cpu_kernels", std::string(matmul_kernels_name())},
+        {"kv_kernels", std::string(kv_kernels_name())}, {"cpu_features", cpu_feature_summary()},
         {"load_average", load.load_average}, {"cpu_governor", load.governor ? json(*load.governor) : json()}}},
       {"config", {{"threads", o.threads}, {"batch", o.batch}, {"seed", o.seed}}},
   };

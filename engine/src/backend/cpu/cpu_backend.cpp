@@ -2,6 +2,7 @@
 #include <string>
 
 #include "quant/backend.h"
+#include "quant/model.h"
 #include "quant/matmul.h"
 
 namespace quant {
@@ -25,6 +26,7 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   std::string device_name() const override { return cpu_model_name(); }
   std::string driver() const override { return "none"; }
+  void prepare(Model& model) override { model.regroup_for_cpu_decode(); }
   void matmul(const Tensor& W, const float* x, int n_tok, float* y) override {
     ++stats_.dispatches;
     quant::matmul(pool_, W, x, n_tok, y);

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/attention_step.h"
 #include "quant/kv_cache.h"
 #include "quant/ops.h"
 #include "vulkan_backend.h"
@@ -30,7 +31,6 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
   const int n = b.n, hd = c.head_dim;
   const uint32_t E = c.n_embd, qw = c.n_head * hd, kvw = c.n_head_kv * hd;
   const uint32_t Ep = padded(E), Fp = padded(c.n_ff);  // device-only rows are padded (see vk_kernels.h)
-  const bool neox = fe.rope_style == RopeStyle::neox;
   const Gate gate_act = fe.ffn_act == Activation::gelu_tanh ? Gate::gelu : Gate::silu;
   Activations& a = activations(c, n);
   const View x{&a.x, 0, Ep}, xb{&a.xb, 0, Ep}, hb{&a.hb, 0, Ep}, att{&a.att, 0, qw}, gate{&a.gate, 0, Fp};
@@ -59,36 +59,17 @@ void VulkanBackend::run_layers(const ForwardBatch& b) {
 
   for (int l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
-    const LayerConfig& lc = c.layers[l];
     // [device] h = rmsnorm(x) * attn_norm ; q, k, v = h Wq, h Wk, h Wv
     dispatches += kernels_.rmsnorm(x, vector(L.attn_norm), E, c.rms_eps, n, xb, false);
     dev_.barrier();
     dispatches += kernels_.matmul(weights({&L.wq, &L.wk, &L.wv}, false), xb, n, qkv, false);
     submit();
 
-    // [host] biases, q/k norms, rope, cache store, attention: as in forward.cpp
+    // [host] biases, q/k norms, rope, cache store, attention: the step forward.cpp runs too
     float* qh = a.qkv.floats();
     float* kh = qh + k_off;
     float* vh = qh + v_off;
-    if (fe.qkv_bias) {
-      add_bias(qh, L.bq.f32(), n, qw);
-      add_bias(kh, L.bk.f32(), n, kvw);
-      add_bias(vh, L.bv.f32(), n, kvw);
-    }
-    if (fe.qk_norm) {
-      for (int i = 0; i < n * c.n_head; ++i) rmsnorm(&qh[i * hd], L.q_norm.f32(), &qh[i * hd], hd, c.rms_eps);
-      for (int i = 0; i < n * c.n_head_kv; ++i) rmsnorm(&kh[i * hd], L.k_norm.f32(), &kh[i * hd], hd, c.rms_eps);
-    }
-    for (int t = 0; t < n; ++t) {
-      rope(qh + size_t(t) * qw, c.n_head, hd, c.rope_dim, b.pos0 + t, lc.rope_freqs.data(), neox);
-      rope(kh + size_t(t) * kvw, c.n_head_kv, hd, c.rope_dim, b.pos0 + t, lc.rope_freqs.data(), neox);
-      b.cache.store(l, b.pos0 + t, kh + size_t(t) * kvw, vh + size_t(t) * kvw);
-    }
-    AttentionParams ap;
-    ap.n_head = c.n_head;
-    ap.scale = c.attn_scale;
-    ap.window = lc.window;
-    b.cache.attend_batch(b.pool, l, b.pos0, n, qh, a.att.floats(), ap);
+    attention_step(b.model, l, b.cache, b.pool, {qh, kh, vh, a.att.floats(), n, b.pos0});
     if (l == c.n_layer - 1 && !b.logits) break;  // nothing reads x after the last layer's attention
 
     // [device] x += a Wo ; h = rmsnorm(x) * ffn_norm ; x += (act(h Wgate) * (h Wup)) Wdown
