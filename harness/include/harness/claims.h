@@ -53,6 +53,8 @@ struct CheckOutcome {
   std::string figure;  // the measured figure with its interval, e.g. "+6.30% [+5.10%, +7.50%]"
   std::string why;     // why it fails (empty when it passes)
   double measured = 0; // the point value (compression: the ratio; speed_ratio: the ratio)
+  double lo = 0, hi = 0;  // the two-sided interval at the check's confidence (lo = hi = measured: deterministic)
+  double compared = 0; // the value held against `value`: lo, hi or measured, as `bound` says
   std::vector<const CellResult*> cells;  // cells the figure came from
 };
 
@@ -75,7 +77,7 @@ ClaimOutcome evaluate_claim(const Claim& c, const Results& r);
 std::vector<std::string> wording_problems(const std::string& sentence, const Claim& claim,
                                           const std::vector<CheckOutcome>& outcomes, const Results& r);
 
-// The claim-like phrases in a sentence ("lossless", "7x", "+13%", "faster than", ...).
+// The claim-like phrases in a sentence ("lossless", "7x", "+13%", "faster than", ...; claim_wording.h).
 std::vector<std::string> claim_phrases(const std::string& sentence);
 
 // The release notes' "Claims" section: every claim of `claims_file` checked against the release's
