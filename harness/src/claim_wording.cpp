@@ -78,7 +78,8 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:virtually|practically|essentially|effectively|nearly|almost|basically|functionally|statistically) )"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
       R"(\bkeeps? (?:pace|up) with\b|\bcomparable (?:to|with|speed|quality|accuracy|perplexity|throughput|performance)\b|)"
-      R"(\bno (?:speed|quality|accuracy|throughput|performance) (?:penalty|difference|cost|hit|loss)\b|)"
+      R"(\bno (?:speed|quality|accuracy|throughput|performance|perplexity) (?:penalty|difference|cost|hit|loss|trade-?offs?|)"
+      R"(degradation|drop|impact|regression)\b|)"
       R"(\b(?:match(?:es|ed|ing)?|equals?|equall?ed|rivals?|rivall?ed|tracks)\s+(?:\S+\s+){0,3}?)" + kPerf + R"(\b|)"
       R"(\b(?:match(?:es|ed|ing)?|rivals?|equals)\s+(?:the\s+)?(?:fp32|fp16|f32|f16|uncompressed|full[- ]precision|)"
       R"(baseline|unquantized|float)\b(?!'s?\s+(?:layout|bytes|block|format|rounding))(?!\s+(?:layout|bytes|block|format|rounding|bit)))");
@@ -86,17 +87,21 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:the )?(?:fastest|quickest|speediest|leanest|cheapest|most (?:accurate|efficient|compact|precise|memory[- ]efficient)|)"
       R"(least (?:memory|lossy)|lowest (?:perplexity|ppl|kld|latency|memory|error|loss|footprint|overhead)|)"
       R"(highest (?:throughput|quality|accuracy|compression|speed|tok/s|performance))\b|)"
-      R"(\b(?:the )?(?:best|smallest|lightest)\b(?![- ]of\b| practice| effort|[- ]effort)|)"
+      R"(\b(?:the )?(?:best|smallest|lightest)\b(?![- ]of\b| practice| effort|[- ]effort|)"
+      R"(\s+(?:supported\s+|possible\s+|allowed\s+)?(?:head|block|dim|dimension|unit|value|index|element|integer|k|n|)"
+      R"(power|multiple|number|batch|chunk|offset|step|level|code)s?\b)|)"
       R"(\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest[- ]in[- ]class\b|\b(?:industry|market)[- ]leading\b|)"
       R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond to none\b|\bnumber one\b)");
   add(K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
-      R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|pulls? ahead|)"
+      R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|winners?|pulls? ahead|)"
       R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of)\b)");
   add(K::factor, R"((?:^|[^\w.])()" + kNum + R"(\s?(?:x|×)(?![\w])(?!\s*\d)|)" + kNum +
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
-                     R"(cheaper|quicker|as|the|over|that))|\b((?:)" + kNum + "|" + kNumWord +
+                     R"(cheaper|quicker|as|the|over|that)|\b)" + kNumWord +
+                     R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
+                     R"(cheaper|quicker|as|the|over|that)\b)|\b((?:)" + kNum + "|" + kNumWord +
                      R"()[- ]?fold)\b|\b(?:twice|thrice|half) (?:as|the|that|its|their)\b|)"
                      R"(\b(?:a|one|two)[- ](?:half|third|quarter|fifth|tenth)s? (?:of )?(?:the|its|their|our|a|an|)"
                      R"(fp32|fp16|what|memory|ram|size|speed)\b|\border(?:s)? of magnitude\b|\b(?:in|by) half\b(?![- ](?:precision|float|width))|)"
@@ -109,6 +114,10 @@ std::vector<Pattern> make_patterns() {
   add(K::figure, R"(\b(?:perplexity|ppl|kld|kl[- ]divergence|top-1(?: agreement)?|accuracy)\b(?:\s+[\w'’]+){0,4}?\s*)"
                  R"((?:[:=≈~]|of|at)?\s*[+\-−]?\s?\d+\.\d+\b(?!\s*(?:tokens?|chunks?|runs?|%)))");
   add(K::figure, R"((?:^|[^\w.])(\d+\.\d+\s?(?:ppl|perplexity|kld)\b))");
+  add(K::figure, R"(\b(?:tok/s|tokens per second|throughput|latency|memory use|memory usage|peak rss|rss)\b)"
+                 R"((?:\s+(?:jumped|rose|grew|climbed|went|reached|reaches|fell|dropped|drops|is|was|stays|stayed|sits|)"
+                 R"(moved|moves|goes|improved|increased|decreased|up|down|now|from|to|of|at|by|around|about|only|just)){1,4})"
+                 R"(\s*[:=≈~]?\s*\d+(?:\.\d+)?\b)");
   add(K::context, R"(\b(\d+(?:\.\d+)?\s?[km](?![\w])[- ]?(?:tokens?[- ]?|-token )?(?:of )?(?:context|ctx)\b)|)"
                   R"(\b((?:\d{4,}|\d{1,3}(?:,\d{3})+)[- ]?tokens?[- ]?(?:of )?context\b)|)"
                   R"(\b(context(?:(?: window| length| size)\s+(?:of\s+)?|\s+of\s+|\s+up to\s+)(?:up to\s+)?(?:\d+\s?[km]\b|\d{4,}|\d{1,3},\d{3}))|)"
