@@ -53,7 +53,8 @@ std::vector<Pattern> make_patterns() {
   auto add = [&](ClaimKind k, const std::string& re, int group = 0) { p.push_back({k, std::regex(re, kIcase), group}); };
   using K = ClaimKind;
   add(K::lossless, R"(\blossless\b|\bno (?:quality |accuracy )?loss\b|\bwithout (?:any )?(?:quality |accuracy )?loss\b|)"
-                   R"(\bzero (?:quality |accuracy )?loss\b|\bloss-?free\b)");
+                   R"(\bzero (?:quality |accuracy )?loss\b|\bloss-?free\b|)"
+                   R"(\b(?:no|zero|without(?: any)?) (?:quality |accuracy |perplexity )?(?:degradation|drop in quality)\b)");
   add(K::hedged, R"(\b(?:near|nearly|virtually|almost|practically|essentially|quasi)[- ]lossless\b|\bnegligibl[ey]\b|)"
                  R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|)"
                  R"(\b(?:no|without(?: any)?|zero) (?:measurable|noticeable|perceptible|visible|significant|meaningful|)"
@@ -72,9 +73,10 @@ std::vector<Pattern> make_patterns() {
       R"(reduc(?:es|ed|tion)|shrinks?|shrank|cuts?|lowers|raises|accelerat(?:es|ed|ion))\s+(?:\w+\s+){0,2}?)" + kPerf +
           R"(\b)");
   add(K::parity,
-      R"(\b(?:on|at) par with\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
+      R"(\b(?:on|at) (?:a )?par with\b|\bneck and neck\b|\bequivalent (?:speed|quality|accuracy|perplexity|performance)\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
       R"(\bas (?:fast|quick|speedy|good|accurate|small|compact|efficient|lean|light|cheap|precise) as\b|)"
-      R"(\b(?:the )?same (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|memory|footprint|latency) (?:as|of)\b|)"
+      R"(\b(?:the )?same (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|latency)\b|)"
+      R"(\b(?:the )?same (?:memory|footprint) (?:as|of)\b|)"
       R"(\b(?:virtually|practically|essentially|effectively|nearly|almost|basically|functionally|statistically) )"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
       R"(\bkeeps? (?:pace|up) with\b|\bcomparable (?:to|with|speed|quality|accuracy|perplexity|throughput|performance)\b|)"
@@ -91,7 +93,8 @@ std::vector<Pattern> make_patterns() {
       R"(\s+(?:supported\s+|possible\s+|allowed\s+)?(?:head|block|dim|dimension|unit|value|index|element|integer|k|n|)"
       R"(power|multiple|number|batch|chunk|offset|step|level|code)s?\b)|)"
       R"(\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest[- ]in[- ]class\b|\b(?:industry|market)[- ]leading\b|)"
-      R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond to none\b|\bnumber one\b)");
+      R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond to none\b|\bnumber one\b|)"
+      R"(\bblazing(?:ly)?[- ]fast\b|\blightning[- ]fast\b|\bworld[- ]class\b|\bbest[- ]ever\b)");
   add(K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
@@ -263,7 +266,7 @@ std::vector<std::string> numeric_cells(const std::string& row) {
 }
 
 bool not_a_claim_escape(const std::string& text, std::string& reason) {
-  static const std::regex re(R"(<!--\s*not-a-claim\s*:?([^>]*?)\s*-->)", kIcase);
+  static const std::regex re(R"(<!--\s*not-a-claim\s*:?((?:(?!-->)[\s\S])*?)\s*-->)", kIcase);
   std::smatch m;
   if (!std::regex_search(text, m, re)) return false;
   reason = trim_phrase(m[1].str());
