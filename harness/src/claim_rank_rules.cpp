@@ -182,6 +182,31 @@ void factor_rule(const Ctx& c, const ClaimFinding& f) {
                          c.figures());
 }
 
+// An absolute figure must be what a check measured: quality figures the value of a passing ppl, kld or
+// top1 check at the stated precision; speeds and sizes in units no measure checks (they depend on the
+// machine and model) cannot be backed by a claim, so a ratio or compression is what to state.
+void figure_rule(const Ctx& c, const ClaimFinding& f) {
+  static const std::regex number(R"((\d+\.\d+))");
+  std::smatch m;
+  const bool quality = has(f.phrase, R"(ppl|perplexity|kld|kl[- ]divergence|top-1|accuracy)");
+  if (!quality) {
+    c.problems.push_back(c.quoted + " states '" + f.phrase + "' (figure with a unit), an absolute speed or size that no " +
+                         "check of claim " + c.claim.id + " can measure; state a speed_ratio or compression figure instead");
+    return;
+  }
+  if (!std::regex_search(f.phrase, m, number)) return;
+  const std::string n = m[1].str();
+  const int d = static_cast<int>(n.size() - n.find('.') - 1);
+  const double stated = std::stod(n), scale = std::pow(10.0, d);
+  for (size_t i = 0; i < c.claim.checks.size(); ++i) {
+    const std::string& ms = c.claim.checks[i].measure;
+    if (!c.outcomes[i].pass || (ms != "ppl" && ms != "kld" && ms != "top1")) continue;
+    if (std::llround(c.outcomes[i].measured * scale) == std::llround(stated * scale)) return;
+  }
+  c.problems.push_back(c.quoted + " states '" + f.phrase + "', but no passing ppl, kld or top1 check of claim " +
+                       c.claim.id + " measured " + n + c.figures());
+}
+
 const CheckOutcome* first_passing(const Ctx& c, const char* measure, const ClaimCheck** check) {
   for (size_t i = 0; i < c.claim.checks.size(); ++i)
     if (c.claim.checks[i].measure == measure && c.outcomes[i].pass && !c.outcomes[i].cells.empty()) {
@@ -267,7 +292,8 @@ std::vector<std::string> ranking_wording_problems(const std::string& sentence, c
       case ClaimKind::hedged: hedged_rule(c, f); break;
       case ClaimKind::superlative: superlative_rule(c, f); break;
       case ClaimKind::factor: factor_rule(c, f); break;
-      default: break;  // lossless, percentages, figures and context: claim_rules.cpp
+      case ClaimKind::figure: figure_rule(c, f); break;
+      default: break;  // lossless, percentages and context: claim_rules.cpp
     }
   }
   return problems;

@@ -83,7 +83,9 @@ void expect_valid_claims_json(const std::string& file, const fs::path& claims_fi
       EXPECT_FALSE(k.at("cells").empty()) << k;
       EXPECT_EQ(k.at("pass").get<bool>(), k.at("reason").get<std::string>().empty()) << k;
     }
-    if (pass) EXPECT_EQ(c.at("verdict"), "holds") << c;
+    if (pass) {
+      EXPECT_EQ(c.at("verdict"), "holds") << c;
+    }
   }
   ASSERT_EQ(j.at("documents").size(), 1u);
   EXPECT_TRUE(j.at("counts").at("problems").is_number());
