@@ -103,6 +103,11 @@ struct Comparer {
     };
     c.baseline = shown(base);
     c.current = shown(now);
+    if (!base.empty()) c.baseline_value = median(base);
+    if (!now.empty()) c.current_value = median(now);
+    c.unit = ratio ? "ratio" : "tok/s";
+    c.n_baseline = static_cast<int>(base.size());
+    c.n_current = static_cast<int>(now.size());
     c.decision = decide_timing(c.evidence, t.alpha, threshold);
     g.checks.push_back(c);
   }
@@ -110,6 +115,8 @@ struct Comparer {
   void deterministic(const BaselineUse& bu, const std::string& cell, const std::string& measure, double base,
                      double now, const Tolerance& tol, bool higher_is_worse) {
     Check c{bu.variant, cell, measure, "deterministic", fmt("%.10g", base), fmt("%.10g", now), false, {}, 0, {}, false};
+    c.baseline_value = base;
+    c.current_value = now;
     c.decision = decide_deterministic(base, now, tol, higher_is_worse);
     c.needs_baseline_update = c.decision.verdict != Verdict::unchanged;
     g.checks.push_back(c);
@@ -326,10 +333,16 @@ std::string render_gate_markdown(const GateReport& g) {
   return o.str();
 }
 
+namespace {
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
+
+}  // namespace
+
 json gate_json(const GateReport& g) {
   json j;
   j["schema"] = "bench-all.verdict";
-  j["schema_version"] = 1;
+  j["schema_version"] = 2;  // 2: baseline/current are numbers (null for status checks), their text in *_text
   j["command"] = g.command;
   j["verdict"] = g.failed() ? "fail" : "pass";
   j["title"] = g.title;
@@ -344,8 +357,11 @@ json gate_json(const GateReport& g) {
   j["checks"] = json::array();
   for (const auto& c : g.checks) {
     json x{{"variant", c.variant}, {"cell", c.cell}, {"measure", c.measure}, {"kind", c.kind},
-           {"baseline", c.baseline}, {"current", c.current}, {"verdict", verdict_name(c.decision.verdict)},
-           {"why", c.decision.why}, {"needs_baseline_update", c.needs_baseline_update}};
+           {"baseline", number_or_null(c.baseline_value)}, {"current", number_or_null(c.current_value)},
+           {"unit", c.unit}, {"baseline_text", c.baseline}, {"current_text", c.current},
+           {"verdict", verdict_name(c.decision.verdict)}, {"why", c.decision.why},
+           {"needs_baseline_update", c.needs_baseline_update}};
+    if (c.has_timing) x["n_baseline"] = c.n_baseline, x["n_current"] = c.n_current;
     if (c.has_timing)
       x["timing"] = {{"ratio", c.evidence.ratio}, {"ci", {c.evidence.ci.lo, c.evidence.ci.hi}}, {"p", c.evidence.p},
                      {"n_baseline", c.evidence.n_base}, {"n_current", c.evidence.n_cur}, {"threshold", c.threshold}};

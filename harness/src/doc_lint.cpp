@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "harness/analysis.h"
+#include "harness/claim_wording.h"
 #include "harness/json_check.h"
 #include "harness/methodology.h"
 #include "harness/release_notes.h"
@@ -76,19 +77,27 @@ bool abbreviation_before(const std::string& t, size_t dot) {
   return abbreviations.count(word) > 0 || word.size() == 1;
 }
 
-void split_sentences(const Block& b, std::vector<Sentence>& out) {
-  const std::string t = strip_inline(b.text);
+// Inline HTML comments become spaces; `<!-- not-a-claim: REASON -->` ones are kept as (offset, reason).
+std::vector<std::pair<size_t, std::string>> blank_comments(std::string& t) {
+  std::vector<std::pair<size_t, std::string>> escapes;
+  for (size_t at = t.find("<!--"); at != std::string::npos; at = t.find("<!--", at)) {
+    const size_t end = t.find("-->", at + 4);
+    if (end == std::string::npos) break;
+    std::string reason;
+    if (not_a_claim_escape(t.substr(at, end + 3 - at), reason)) escapes.emplace_back(at, reason);
+    for (size_t k = at; k < end + 3; ++k) t[k] = ' ';
+    at = end + 3;
+  }
+  return escapes;
+}
+
+void split_sentences(const Block& b, std::vector<Sentence>& out, const std::string* block_escape) {
+  std::string t = strip_inline(b.text);
+  const auto inline_escapes = blank_comments(t);
+  std::vector<std::pair<size_t, size_t>> ranges;
   size_t start = 0;
   auto emit = [&](size_t end) {
-    const std::string s = trim(t.substr(start, end - start));
-    if (!s.empty()) {
-      size_t lead = start;
-      while (lead < end && std::isspace(static_cast<unsigned char>(t[lead]))) ++lead;
-      Sentence sen{b.line_of(lead), s, {}};
-      for (auto it = std::sregex_iterator(s.begin(), s.end(), claim_link_re()); it != std::sregex_iterator(); ++it)
-        sen.claims.push_back((*it)[1].str());
-      out.push_back(sen);
-    }
+    ranges.emplace_back(start, end);
     start = end;
   };
   for (size_t i = 0; i < t.size(); ++i) {
@@ -100,6 +109,36 @@ void split_sentences(const Block& b, std::vector<Sentence>& out) {
     emit(j);
   }
   emit(t.size());
+  const size_t first = out.size();
+  std::vector<int> range_of;  // the emitted sentence of each range, or -1
+  for (const auto& [a, e] : ranges) {
+    const std::string s = trim(t.substr(a, e - a));
+    if (s.empty()) {
+      range_of.push_back(-1);
+      continue;
+    }
+    size_t lead = a;
+    while (lead < e && std::isspace(static_cast<unsigned char>(t[lead]))) ++lead;
+    Sentence sen{b.line_of(lead), s, {}};
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), claim_link_re()); it != std::sregex_iterator(); ++it)
+      sen.claims.push_back((*it)[1].str());
+    if (block_escape) sen.escaped = true, sen.escape_reason = *block_escape;
+    range_of.push_back(static_cast<int>(out.size()));
+    out.push_back(sen);
+  }
+  // An inline escape covers the sentence it stands in, or the one it directly follows.
+  for (const auto& [at, reason] : inline_escapes) {
+    int target = -1;
+    for (size_t r = 0; r < ranges.size(); ++r) {
+      if (at < ranges[r].first || at >= ranges[r].second) continue;
+      target = range_of[r];
+      const bool leads = trim(t.substr(ranges[r].first, at - ranges[r].first)).empty();
+      if ((leads || target < 0) && r > 0 && range_of[r - 1] >= 0) target = range_of[r - 1];
+      break;
+    }
+    if (target < 0 && out.size() > first) target = static_cast<int>(out.size()) - 1;
+    if (target >= static_cast<int>(first)) out[target].escaped = true, out[target].escape_reason = reason;
+  }
 }
 
 bool starts_list_item(const std::string& l) {
@@ -116,8 +155,9 @@ std::vector<Sentence> markdown_sentences(const std::string& markdown, bool skip_
   std::vector<Sentence> out;
   std::istringstream in(markdown);
   Block block;
+  std::optional<std::string> escape;  // a `not-a-claim` line covers the block up to the next blank line
   auto flush = [&] {
-    if (!trim(block.text).empty()) split_sentences(block, out);
+    if (!trim(block.text).empty()) split_sentences(block, out, escape ? &*escape : nullptr);
     block = Block{};
   };
   bool fence = false, comment = false;
@@ -135,21 +175,29 @@ std::vector<Sentence> markdown_sentences(const std::string& markdown, bool skip_
       continue;
     }
     if (fence) continue;
-    if (s.rfind("<!--", 0) == 0) {
+    if (s.rfind("<!--", 0) == 0 && (s.find("-->") == std::string::npos || s.find("-->") + 3 == s.size())) {
       flush();
+      std::string reason;
+      if (not_a_claim_escape(s, reason)) escape = reason;
       comment = s.find("-->") == std::string::npos;
       continue;
     }
     if (s.empty()) {
       flush();
+      escape.reset();
       continue;
     }
     if (s[0] == '|') {  // a table row is a unit of its own
       flush();
       if (!skip_tables && s.find("---") == std::string::npos) {
-        block.text = s;
-        block.line_at = {{0, n}};
-        flush();
+        std::string t = strip_inline(s);
+        const auto escapes = blank_comments(t);
+        Sentence row{n, trim(t), {}};
+        row.table_row = true;
+        for (auto it = std::sregex_iterator(row.text.begin(), row.text.end(), claim_link_re()); it != std::sregex_iterator(); ++it)
+          row.claims.push_back((*it)[1].str());
+        if (escape || !escapes.empty()) row.escaped = true, row.escape_reason = escape ? *escape : escapes[0].second;
+        out.push_back(row);
       }
       continue;
     }
@@ -162,19 +210,43 @@ std::vector<Sentence> markdown_sentences(const std::string& markdown, bool skip_
   return out;
 }
 
+namespace {
+
+// Why a sentence needs a claim: its claim-like phrases and kinds, and a table row's numeric cells.
+std::string claim_wording_of(const Sentence& s) {
+  const std::string text = std::regex_replace(s.text, claim_link_re(), " ");
+  std::string list;
+  for (const auto& f : claim_findings(text))
+    list += (list.empty() ? "'" : ", '") + f.phrase + "' (" + claim_kind_name(f.kind) + ")";
+  if (s.table_row) {
+    std::string cells;
+    for (const auto& c : numeric_cells(text)) cells += (cells.empty() ? "'" : ", '") + c + "'";
+    if (!cells.empty()) list += (list.empty() ? "" : "; ") + std::string("numeric cells ") + cells;
+  }
+  return list;
+}
+
+}  // namespace
+
 std::vector<LintProblem> lint_claims(const std::string& file, const std::string& markdown, const ClaimsFile& claims,
-                                     const Results* results, bool skip_tables) {
+                                     const Results* results, bool skip_tables, std::vector<LintEscape>* escapes) {
   std::vector<LintProblem> problems;
   std::map<std::string, ClaimOutcome> cache;
   for (const auto& s : markdown_sentences(markdown, skip_tables)) {
     const std::string shown = s.text.size() > 100 ? s.text.substr(0, 97) + "..." : s.text;
-    const std::vector<std::string> phrases = claim_phrases(std::regex_replace(s.text, claim_link_re(), " "));
-    if (!phrases.empty() && s.claims.empty()) {
-      std::string list;
-      for (const auto& p : phrases) list += (list.empty() ? "'" : ", '") + p + "'";
-      problems.push_back({file, s.line, "\"" + shown + "\" uses claim wording (" + list +
+    if (s.escaped) {
+      if (s.escape_reason.size() < 8)
+        problems.push_back({file, s.line, "\"" + shown + "\": a `<!-- not-a-claim: REASON -->` escape needs a reason " +
+                                              "(why the sentence states no claim about the project)"});
+      if (escapes) escapes->push_back({file, s.line, s.escape_reason, shown});
+      continue;
+    }
+    const std::string wording = claim_wording_of(s);
+    if (!wording.empty() && s.claims.empty()) {
+      problems.push_back({file, s.line, "\"" + shown + "\" uses claim wording (" + wording +
                                             ") without a link to a checked claim: add [claim: ID](claims/claims.json) "
-                                            "with ID from " + claims.file});
+                                            "with ID from " + claims.file + ", or mark a true non-claim with "
+                                            "<!-- not-a-claim: REASON -->"});
       continue;
     }
     for (const auto& id : s.claims) {
@@ -213,7 +285,8 @@ std::vector<std::pair<int, std::string>> table_rows(const std::string& text) {
 
 }  // namespace
 
-std::vector<LintProblem> lint_release_notes(const std::string& md_path, const ClaimsFile& claims) {
+std::vector<LintProblem> lint_release_notes(const std::string& md_path, const ClaimsFile& claims,
+                                           std::vector<LintEscape>* escapes) {
   std::vector<LintProblem> problems;
   const fs::path md(md_path);
   const std::string version = md.stem().string();
@@ -225,7 +298,7 @@ std::vector<LintProblem> lint_release_notes(const std::string& md_path, const Cl
                          "come from `bench-all release-notes --version X` on a release sweep)"}};
   if (!fs::exists(stored)) {
     problems.push_back({md_path, 1, "no " + stored + " beside it: its numbers cannot be traced to results"});
-    for (auto& p : lint_claims(md_path, text, claims, nullptr, true)) problems.push_back(p);
+    for (auto& p : lint_claims(md_path, text, claims, nullptr, true, escapes)) problems.push_back(p);
     return problems;
   }
   const Results now = load_results(stored);
@@ -253,8 +326,20 @@ std::vector<LintProblem> lint_release_notes(const std::string& md_path, const Cl
       break;
     }
   }
-  // Sentences outside the generated tables.
-  for (auto& p : lint_claims(md_path, text, claims, &now, true)) problems.push_back(p);
+  // Sentences outside the generated tables and the generated prose (lines a regeneration has verbatim:
+  // their figures come from the stored results like the tables' do).
+  std::set<std::string> generated;
+  {
+    std::istringstream in(fresh);
+    for (std::string l; std::getline(in, l);)
+      if (!trim(l).empty()) generated.insert(l);
+  }
+  std::string handwritten;
+  {
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) handwritten += (generated.count(l) && l[0] != '|' ? "" : l) + "\n";
+  }
+  for (auto& p : lint_claims(md_path, handwritten, claims, &now, true, escapes)) problems.push_back(p);
   return problems;
 }
 

@@ -25,6 +25,7 @@ using nlohmann::json;
 struct CaseRun {
   int exit_code = -1;
   std::string output;
+  std::string out_dir;  // claims.md and claims.json
 };
 
 // Measures the case's scenario with fake_quant, then runs `bench-all claims` on it.
@@ -49,10 +50,45 @@ CaseRun run_case(const fs::path& dir) {
   for (const auto& cell : r.cells) EXPECT_TRUE(cell.ok()) << dir << ": " << cell.cell.id << ": " << cell.reason;
   const std::string results = p.root + "/results.json";
   test::write_file(results, results_to_json(r, json::object()).dump());
+  const std::string out = p.root + "/claims-out";
   const ProcessResult pr = run_process({BENCH_ALL_BIN, "claims", "--claims", (dir / "claims.json").string(), "--results",
-                                        results, "--lint", (dir / "doc.md").string()},
+                                        results, "--lint", (dir / "doc.md").string(), "--out", out},
                                        {}, 60);
-  return {pr.exit_code, pr.out + pr.err};
+  return {pr.exit_code, pr.out + pr.err, out};
+}
+
+// claims.json: every claim of the claims file with its verdict, and each check's numbers as numbers.
+void expect_valid_claims_json(const std::string& file, const fs::path& claims_file, bool pass) {
+  const json j = read_json_file(file);
+  EXPECT_EQ(j.at("schema"), "bench-all.claims-verdict");
+  EXPECT_EQ(j.at("schema_version"), 1);
+  EXPECT_EQ(j.at("verdict"), pass ? "pass" : "fail");
+  const json claims = read_json_file(claims_file.string()).at("claims");
+  ASSERT_EQ(j.at("claims").size(), claims.size());
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const json& c = j.at("claims")[i];
+    EXPECT_EQ(c.at("id"), claims[i].at("id"));
+    EXPECT_TRUE(c.at("verdict") == "holds" || c.at("verdict") == "fails" || c.at("verdict") == "not covered") << c;
+    ASSERT_EQ(c.at("checks").size(), claims[i].at("checks").size());
+    for (const auto& k : c.at("checks")) {
+      EXPECT_TRUE(k.at("value").is_number()) << k;
+      EXPECT_TRUE(k.at("pass").is_boolean()) << k;
+      EXPECT_TRUE(k.at("reason").is_string()) << k;
+      if (k.at("measured").is_null()) continue;
+      EXPECT_TRUE(k.at("measured").is_number()) << k;
+      ASSERT_TRUE(k.at("interval").is_array() && k.at("interval").size() == 2) << k;
+      EXPECT_LE(k.at("interval")[0].get<double>(), k.at("measured").get<double>() + 1e-12) << k;
+      EXPECT_GE(k.at("interval")[1].get<double>(), k.at("measured").get<double>() - 1e-12) << k;
+      EXPECT_TRUE(k.at("compared").is_number()) << k;
+      EXPECT_FALSE(k.at("cells").empty()) << k;
+      EXPECT_EQ(k.at("pass").get<bool>(), k.at("reason").get<std::string>().empty()) << k;
+    }
+    if (pass) {
+      EXPECT_EQ(c.at("verdict"), "holds") << c;
+    }
+  }
+  ASSERT_EQ(j.at("documents").size(), 1u);
+  EXPECT_TRUE(j.at("counts").at("problems").is_number());
 }
 
 TEST(Claims, BadClaimCorpusIsRejectedAndGoodClaimsPass) {
@@ -66,6 +102,7 @@ TEST(Claims, BadClaimCorpusIsRejectedAndGoodClaimsPass) {
     SCOPED_TRACE(dir.filename().string());
     const json c = read_json_file((dir / "case.json").string());
     const CaseRun run = run_case(dir);
+    expect_valid_claims_json(run.out_dir + "/claims.json", dir / "claims.json", c.at("expect") == "pass");
     if (c.at("expect") == "pass") {
       EXPECT_EQ(run.exit_code, 0) << run.output;
       EXPECT_NE(run.output.find("**PASS**"), std::string::npos) << run.output;
@@ -78,7 +115,7 @@ TEST(Claims, BadClaimCorpusIsRejectedAndGoodClaimsPass) {
       ++bad;
     }
   }
-  EXPECT_GE(bad, 8);
+  EXPECT_GE(bad, 11);
   EXPECT_GE(good, 1);
 }
 
@@ -86,10 +123,11 @@ TEST(Claims, PhrasesThatNeedAClaim) {
   auto has = [](const std::string& s) { return !claim_phrases(s).empty(); };
   for (const char* s : {"lossless compression", "No quality loss at all", "3x smaller", "10.7x KV compression",
                         "it is 2 times larger", "+13% faster", "-7% slower", "−6.3% here", "beats fp32",
-                        "faster than fp32", "outperforms llama.cpp", "13% faster at long context", "3×"})
+                        "faster than fp32", "outperforms llama.cpp", "13% faster at long context", "3×",
+                        "within 0.1% of fp32", "matches fp32 speed", "near-lossless", "the fastest type", "halves memory"})
     EXPECT_TRUE(has(s)) << s;
-  for (const char* s : {"x86_64 builds", "0x1f", "5 runs of 3 timings", "uses 2 threads", "within 0.1% of fp32",
-                        "version 1.2.3", "the -k flag", "fp16 keys", "(x 2)"})
+  for (const char* s : {"x86_64 builds", "0x1f", "5 runs of 3 timings", "uses 2 threads", "a 5632 x 2048 matrix",
+                        "version 1.2.3", "the -k flag", "fp16 keys", "(x 2)", "two halves of 16", "at context 4096"})
     EXPECT_FALSE(has(s)) << s;
 }
 
@@ -167,7 +205,7 @@ TEST(Claims, ReleaseNotesTablesMustEqualTheirStoredResults) {
   test::write_file(notes, test::read_file(notes) + "\nThis release is 2x faster than the last one.\n");
   const ProcessResult prose = lint();
   EXPECT_EQ(prose.exit_code, 1);
-  EXPECT_NE(prose.out.find("uses claim wording ('faster than', '2x')"), std::string::npos) << prose.out;
+  EXPECT_NE(prose.out.find("uses claim wording ('2x' (factor), 'faster than' (comparative))"), std::string::npos) << prose.out;
 
   // Release notes whose results are gone cannot be traced.
   fs::remove(root + "/reports/releases/0.1.0.results.json");

@@ -53,6 +53,8 @@ struct CheckOutcome {
   std::string figure;  // the measured figure with its interval, e.g. "+6.30% [+5.10%, +7.50%]"
   std::string why;     // why it fails (empty when it passes)
   double measured = 0; // the point value (compression: the ratio; speed_ratio: the ratio)
+  double lo = 0, hi = 0;  // the two-sided interval at the check's confidence (lo = hi = measured: deterministic)
+  double compared = 0; // the value held against `value`: lo, hi or measured, as `bound` says
   std::vector<const CellResult*> cells;  // cells the figure came from
 };
 
@@ -68,14 +70,16 @@ CheckOutcome evaluate_check(const ClaimCheck& c, const Results& r);
 ClaimOutcome evaluate_claim(const Claim& c, const Results& r);
 
 // Wording rules for a sentence backed by `claim` (its own text, or a document sentence linking it):
-// "lossless"/"no quality loss" need a tight PPL bound, "faster than"/"beats" a lower speed bound above 1,
-// every "N x" / "+N%" figure must be a checked value, compression figures must say K-only or K+V and
-// vs fp16 or fp32 (matching the check), "context N" needs N tokens in the cache, and a figure from a
-// non-default variant must name it.
+// "lossless"/"no quality loss" need a tight PPL bound, "faster than"/"beats" and other comparatives a
+// one-sided bound past the reference, parity wording a two-sided interval inside a stated margin, hedged
+// wording ("near-lossless") a bound the sentence states, a superlative a win over every alternative of
+// the run, every "N x" / "+N%" / "nine-fold" figure must be a checked value, compression figures must
+// say K-only or K+V and vs fp16 or fp32 (matching the check), "context N" needs N tokens in the cache,
+// and a figure from a non-default variant must name it (claim_rules.cpp, claim_rank_rules.cpp).
 std::vector<std::string> wording_problems(const std::string& sentence, const Claim& claim,
                                           const std::vector<CheckOutcome>& outcomes, const Results& r);
 
-// The claim-like phrases in a sentence ("lossless", "7x", "+13%", "faster than", ...).
+// The claim-like phrases in a sentence ("lossless", "7x", "+13%", "faster than", ...; claim_wording.h).
 std::vector<std::string> claim_phrases(const std::string& sentence);
 
 // The release notes' "Claims" section: every claim of `claims_file` checked against the release's

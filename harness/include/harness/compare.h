@@ -3,6 +3,7 @@
 // Same machine class: absolute tok/s per cell, within-run ratios, and deterministic figures.
 // Another machine class: only within-run ratios (each KV type vs fp32, each variant vs the default)
 // and deterministic figures with the cross-machine tolerances.
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct Check {
   double threshold = 0;
   Decision decision;
   bool needs_baseline_update = false;  // a deterministic figure changed
+  // The compared figures as numbers (verdict.json): NaN for status checks.
+  double baseline_value = std::nan(""), current_value = std::nan("");
+  const char* unit = "";        // "tok/s", "ratio" or "" (deterministic figures are in their own unit)
+  int n_baseline = 0, n_current = 0;  // runs behind a timing figure
 };
 
 struct BaselineUse {

@@ -16,6 +16,7 @@
 #include "harness/baseline.h"
 #include "harness/calibrate.h"
 #include "harness/claims.h"
+#include "harness/claims_report.h"
 #include "harness/compare.h"
 #include "harness/doc_lint.h"
 #include "harness/json_check.h"
@@ -182,15 +183,21 @@ int cmd_claims(const Common& c, const ClaimsArgs& a) {
   } else {
     md << "No results file given: claims are not evaluated, only documents' links and wording.\n";
   }
+  std::vector<LintedDoc> docs;
   const LintFiles lint = expand_lint_args(a.lint);
   for (const auto& pattern : lint.empty_patterns) md << "\n`" << pattern << "`: no file matches, nothing to lint\n";
   for (const auto& doc : lint.files) {
     const bool release = fs::path(doc).parent_path().filename() == "releases";
-    const auto problems = release ? lint_release_notes(doc, claims)
-                                  : lint_claims(doc, read_text(doc), claims, results ? &*results : nullptr);
-    md << "\n`" << doc << "`: " << (problems.empty() ? "ok" : std::to_string(problems.size()) + " problem(s)") << "\n";
-    for (const auto& p : problems) md << "- " << p.text() << "\n";
-    failures += static_cast<int>(problems.size());
+    LintedDoc d{doc, {}, {}};
+    d.problems = release ? lint_release_notes(doc, claims, &d.escapes)
+                         : lint_claims(doc, read_text(doc), claims, results ? &*results : nullptr, false, &d.escapes);
+    md << "\n`" << doc << "`: " << (d.problems.empty() ? "ok" : std::to_string(d.problems.size()) + " problem(s)");
+    if (!d.escapes.empty()) md << ", " << d.escapes.size() << " sentence(s) marked not-a-claim";
+    md << "\n";
+    for (const auto& p : d.problems) md << "- " << p.text() << "\n";
+    for (const auto& e : d.escapes) md << "- not-a-claim " << doc << ":" << e.line << " (" << e.reason << "): " << e.sentence << "\n";
+    failures += static_cast<int>(d.problems.size());
+    docs.push_back(std::move(d));
   }
   md << "\n" << (failures ? "**FAIL**: " + std::to_string(failures) + " problem(s)" : std::string("**PASS**")) << "\n";
   const std::string text = md.str();
@@ -199,6 +206,8 @@ int cmd_claims(const Common& c, const ClaimsArgs& a) {
   if (!a.out.empty()) {
     fs::create_directories(a.out);
     write_text_file((fs::path(a.out) / "claims.md").string(), text);
+    write_text_file((fs::path(a.out) / "claims.json").string(),
+                    claims_report_json(claims, results ? &*results : nullptr, a.results, docs).dump(1) + "\n");
   }
   return failures ? 1 : 0;
 }
@@ -354,7 +363,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->claims_cmd->add_option("--claims", cl.claims, "claims file (default: claims/claims.json)");
   g->claims_cmd->add_option("--results", cl.results, "results.json the claims are checked against");
   g->claims_cmd->add_option("--lint", cl.lint, "Markdown files to lint (reports/releases/X.md use X.results.json)");
-  g->claims_cmd->add_option("--out", cl.out, "folder for claims.md");
+  g->claims_cmd->add_option("--out", cl.out, "folder for claims.md and claims.json");
   g->claims_cmd->add_option("--summary", cl.summary, "also append the Markdown report to this file");
 
   AbArgs& ab = g->ab;
