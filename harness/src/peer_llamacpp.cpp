@@ -246,8 +246,21 @@ json ppl_sample(const Cell& c, const LlamaPerplexity& p, json& engine) {
 
 }  // namespace
 
+namespace {
+const char* kRerunNote = "bench-all: rerun: the log of the previous attempt lost its final lines";
+}  // namespace
+
 ProcessResult run_llamacpp(const std::vector<std::string>& argv, double timeout_s) {
   ProcessResult p = run_process(argv, {}, timeout_s);
+  const bool ppl = !argv.empty() && fs::path(argv[0]).filename() == "llama-perplexity";
+  std::string notes;
+  for (int rerun = 0; ppl && rerun < 2 && p.started && !p.timed_out && p.exit_code == 0 &&
+                      (p.err + p.out).find("Final estimate: PPL") == std::string::npos;
+       ++rerun) {
+    notes += std::string(kRerunNote) + "\n";
+    p = run_process(argv, {}, timeout_s);
+  }
+  p.err += notes;
   if (argv.empty() || !p.started || p.timed_out || p.exit_code == 0 || !llamacpp_limitation(p.err).empty()) return p;
   auto arg = [&](const std::string& flag) {
     for (size_t i = 0; i + 1 < argv.size(); ++i)
@@ -299,6 +312,9 @@ RunRecord interpret_llamacpp_run(const Cell& c, int index, const Variant& v, con
     r.sample = c.metric == Metric::speed ? bench_sample(c, v, in, parse_llama_bench_json(p.out), engine)
                                          : ppl_sample(c, parse_llama_perplexity(p.out, p.err), engine);
     engine["kv"] = {{"k_type", c.kv.k}, {"v_type", c.kv.v}, {"peer_k_type", k}, {"peer_v_type", vt}};
+    size_t reruns = 0;
+    for (size_t at = p.err.find(kRerunNote); at != std::string::npos; at = p.err.find(kRerunNote, at + 1)) ++reruns;
+    if (reruns) r.sample["reruns"] = reruns;
     engine["config"]["threads"] = c.threads;
     engine["config"]["flash_attn"] = llamacpp_flash_attn(c, v);
     engine["config"]["command"] = joined(argv);

@@ -10,6 +10,8 @@
 //   FAKE_LLAMA_FAIL                 exit 1 with an unexplained error (a fault, not a limitation)
 //   FAKE_LLAMA_THREADS              report this many threads whatever -t says
 //   FAKE_LLAMA_LOG                  append the command line to this file
+//   FAKE_LLAMA_LOSE_TAIL            a file holding a count N: the next N perplexity runs exit 0 without their
+//                                   final line, as when the real tool's asynchronous log loses it
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -74,6 +76,14 @@ int perplexity(std::map<std::string, std::string>& a) {
                chunks, a["-c"].c_str());
   for (int i = 1; i <= chunks; ++i) std::printf("[%d]%.4f,", i, ppl * (1 + 0.1 * (chunks - i) / chunks));
   std::printf("\n");
+  if (const std::string f = env("FAKE_LLAMA_LOSE_TAIL", ""); !f.empty()) {
+    int n = 0;
+    std::ifstream(f) >> n;
+    if (n > 0) {
+      std::ofstream(f, std::ios::trunc) << n - 1;
+      return 0;
+    }
+  }
   std::fprintf(stderr, "0.00.875.352 I Final estimate: PPL = %.4f +/- %.5f\n", ppl,
                std::atof(env("FAKE_LLAMA_SE", "0.4").c_str()));
   return 0;

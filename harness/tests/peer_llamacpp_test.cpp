@@ -13,6 +13,7 @@
 #include "harness/claims.h"
 #include "harness/paths.h"
 #include "harness/peer_llamacpp.h"
+#include "harness/release_notes.h"
 #include "harness/report.h"
 #include "harness/results.h"
 #include "harness/runner.h"
@@ -286,8 +287,8 @@ test::FakeProject peer_project(const std::string& name, const json& suite) {
 }
 
 // The default build runs fake_quant; the peer is found through its bin_dir.
-SweepOptions peer_options(const test::FakeProject& p) {
-  SweepOptions o = p.options("run");
+SweepOptions peer_options(const test::FakeProject& p, const std::string& out = "run") {
+  SweepOptions o = p.options(out);
   o.binaries.erase("vulkan");
   return o;
 }
@@ -350,6 +351,9 @@ TEST(PeerSweep, MeasuresTheSameCellsAndComparesThem) {
   EXPECT_NE(report.find("PPL cross-check"), std::string::npos);
   EXPECT_NE(report.find("unsupported by llama.cpp |"), std::string::npos);
   EXPECT_NE(report.find("(peer engine llama.cpp, reported, never gated)"), std::string::npos);
+  const std::string notes = render_release_notes("1.0.0", r, a, std::nullopt, "");
+  EXPECT_NE(notes.find("| vs llama.cpp [95% CI] |"), std::string::npos);
+  EXPECT_NE(notes.find("### quant vs llama.cpp: `tiny`"), std::string::npos);
 
   // Results round-trip with the peer's kind and provenance.
   const std::string file = p.root + "/results.json";
@@ -396,6 +400,24 @@ TEST(PeerSweep, APeerNotInstalledNeverFailsTheSweep) {
   EXPECT_NE(report.find("unsupported: not installed |"), std::string::npos);
 }
 
+TEST(PeerSweep, ALostFinalLineIsRunAgainAtMostTwice) {
+  const auto p = peer_project("peer-lost", {{"variants", {"cpu", "llama.cpp"}}, {"kv", {"fp16", "fp32"}},
+                                            {"metrics", {{"ppl", {{"ctx", {64}}, {"chunks", 2}}}}}});
+  test::FakeSearchPath paths(p);
+  test::ScopedEnv bin("LLAMA_CPP_BIN", FAKE_LLAMA_DIR);
+  const std::string count = p.root + "/lose-tail";
+  test::write_file(count, "4");  // fp16: the first three runs lose it (one too many); fp32: the fourth, then fine
+  test::ScopedEnv lose("FAKE_LLAMA_LOSE_TAIL", count);
+  const Results r = sweep(peer_options(p));
+  const CellResult* fp16 = r.cell("llama.cpp/tiny/fp16,fp16/ppl/tiny/c64");
+  const CellResult* fp32 = r.cell("llama.cpp/tiny/fp32,fp32/ppl/tiny/c64");
+  ASSERT_TRUE(fp16 && fp32);
+  EXPECT_EQ(fp16->status, "error");
+  EXPECT_EQ(fp16->reason, "llama-perplexity printed no \"Final estimate: PPL = X +/- Y\" line");
+  EXPECT_EQ(fp32->status, "ok") << fp32->reason;
+  EXPECT_EQ(fp32->runs[0].sample["reruns"], 1);
+}
+
 TEST(PeerSweep, APeerFaultIsAnError) {
   const auto p = peer_project("peer-fault", {{"variants", {"cpu", "llama.cpp"}}, {"kv", {"fp16"}}});
   test::FakeSearchPath paths(p);
@@ -429,6 +451,15 @@ TEST(PeerClaims, SpeedRatioAgainstThePeer) {
   ASSERT_EQ(yes.checks.size(), 1u);
   EXPECT_NE(yes.checks[0].figure.find("llama.cpp/tiny/fp16,fp16/speed/p16n8/d0"), std::string::npos);
   EXPECT_FALSE(evaluate_claim(*claims.find("vs-llama-10x"), r).pass);
+
+  // Without the peer installed the claim is not covered by the run (not false, not true).
+  const std::string empty = test::temp_dir("no-peer");
+  test::ScopedEnv none("LLAMA_CPP_BIN", empty);
+  const Results without = sweep(peer_options(p, "without-peer"));
+  const ClaimOutcome uncovered = evaluate_claim(*claims.find("vs-llama"), without);
+  EXPECT_FALSE(uncovered.pass);
+  ASSERT_EQ(uncovered.checks.size(), 1u);
+  EXPECT_TRUE(uncovered.checks[0].absent) << uncovered.checks[0].why;
 }
 
 // The real llama.cpp build of ../shared/peers on stories260K, beside the real quant: both measure the

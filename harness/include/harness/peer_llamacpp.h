@@ -62,7 +62,9 @@ std::string llamacpp_limitation(const std::string& err);
 // Runs one repetition. llama-bench logs nothing without -v, and llama-perplexity's asynchronous log can
 // lose its last lines when it exits on an error, so when a run fails without saying why, a one-token
 // `llama-bench -v` with the same model, cache types, flash attention and threads runs once (untimed, a
-// diagnosis only) and the limitation it states, if any, is appended to the run's stderr.
+// diagnosis only) and the limitation it states, if any, is appended to the run's stderr. The same log
+// can lose the final lines of a successful llama-perplexity (about 1 run in 10 here); such a run is
+// repeated, at most twice (its result is deterministic), and the sample records `reruns`.
 ProcessResult run_llamacpp(const std::vector<std::string>& argv, double timeout_s);
 
 // A repetition's record: ok with a sample in quant's sample layout (pp_tok_s / tg_tok_s; ppl /
