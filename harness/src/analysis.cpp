@@ -1,5 +1,6 @@
 #include "harness/analysis.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -35,6 +36,13 @@ const MeasureStats* Analysis::find(const std::string& cell, const std::string& m
 const Comparison* Analysis::compare(const std::string& kind, const std::string& cell, const std::string& measure) const {
   for (const auto& c : comparisons)
     if (c.kind == kind && c.cell == cell && c.measure == measure) return &c;
+  return nullptr;
+}
+
+const Comparison* Analysis::compare_to(const std::string& kind, const std::string& cell, const std::string& reference,
+                                      const std::string& measure) const {
+  for (const auto& c : comparisons)
+    if (c.kind == kind && c.cell == cell && c.reference == reference && c.measure == measure) return &c;
   return nullptr;
 }
 
@@ -128,10 +136,29 @@ Analysis analyze(const Results& r, const AnalysisOptions& o) {
     }
   };
   const KvPair fp32{"fp32", "fp32"};
+  std::vector<std::string> peers;
+  for (const auto& v : r.variants)
+    if (v.variant.is_peer()) peers.push_back(v.variant.name);
+  auto is_peer = [&](const std::string& v) { return std::find(peers.begin(), peers.end(), v) != peers.end(); };
   for (const auto& c : r.cells) {
     if (!c.ok() || c.cell.metric != Metric::speed) continue;
     if (!(c.cell.kv == fp32)) add("kv_vs_fp32", c, cell_id_with(c.cell, c.cell.variant, fp32));
-    if (c.cell.variant != default_variant) add("variant_vs_default", c, cell_id_with(c.cell, default_variant, c.cell.kv));
+    if (c.cell.variant != default_variant && !is_peer(c.cell.variant))
+      add("variant_vs_default", c, cell_id_with(c.cell, default_variant, c.cell.kv));
+    if (c.cell.variant == default_variant)
+      for (const auto& p : peers) add("vs_peer", c, cell_id_with(c.cell, p, c.cell.kv));
+  }
+  for (const auto& c : r.cells) {
+    if (!c.ok() || c.cell.metric != Metric::ppl || c.cell.variant != default_variant) continue;
+    for (const auto& p : peers) {
+      const std::string ref = cell_id_with(c.cell, p, c.cell.kv);
+      const MeasureStats* x = a.find(c.cell.id, "ppl");
+      const MeasureStats* y = a.find(ref, "ppl");
+      if (!x || !y) continue;
+      PplCrossCheck k{c.cell.id, ref, x->summary.median, x->uncertainty, y->summary.median, y->uncertainty, true};
+      k.agree = std::fabs(k.ppl - k.peer_ppl) <= std::sqrt(k.se * k.se + k.peer_se * k.peer_se);
+      a.cross_checks.push_back(k);
+    }
   }
   return a;
 }
@@ -156,6 +183,10 @@ json to_json(const Analysis& a) {
     j["comparisons"].push_back({{"kind", c.kind}, {"cell", c.cell}, {"reference", c.reference}, {"measure", c.measure},
                                 {"ratio", c.ratio}, {"ci95", {c.ci.lo, c.ci.hi}}, {"verdict", c.verdict},
                                 {"flags", c.flags}});
+  j["ppl_cross_checks"] = json::array();
+  for (const auto& k : a.cross_checks)
+    j["ppl_cross_checks"].push_back({{"cell", k.cell}, {"reference", k.reference}, {"ppl", k.ppl}, {"se", k.se},
+                                     {"peer_ppl", k.peer_ppl}, {"peer_se", k.peer_se}, {"agree", k.agree}});
   return j;
 }
 

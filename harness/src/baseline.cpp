@@ -89,6 +89,10 @@ std::vector<std::string> update_baseline(const Results& r, const std::string& ro
   const fs::path dir = fs::path(baseline_dir(root, r.suite_name)) / m->slug();
   std::vector<std::string> written;
   for (const auto& v : r.variants) {
+    if (v.variant.is_peer()) {  // a peer engine is reported beside quant, never gated
+      log << "baseline: variant " << v.variant.name << " is a peer engine; no baseline written for it\n";
+      continue;
+    }
     int ok = 0, other = 0;
     for (const auto& c : r.cells) {
       if (c.cell.variant != v.variant.name) continue;

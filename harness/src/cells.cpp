@@ -53,7 +53,7 @@ std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
               c.text = t.name;
               c.ctx = ctx;
               c.chunks = suite.ppl->chunks;
-              c.kld = suite.ppl->kld;
+              c.kld = suite.ppl->kld && !suite.peers.count(v);
               c.reps = suite.ppl->reps;
               c.id = cell_id(c);
               cells.push_back(c);

@@ -278,6 +278,10 @@ CheckOutcome evaluate_check(const ClaimCheck& c, const Results& r) {
     const CellResult* ref = r.cell(ref_id);
     if (!ref || !ref->ok()) {
       o.why = "reference cell " + ref_id + (ref ? " has no numbers (" + ref->status + ")" : " is not in the results");
+      // A run without the reference variant (a baseline stores one variant), or with a peer engine that is not
+      // installed here or lacks the cache type, leaves the claim uncovered, not false.
+      const VariantResult* rv = r.variant(variant);
+      o.absent = !rv || (ref && ref->status == "unsupported" && rv->variant.is_peer());
       return o;
     }
     o.cells.push_back(ref);

@@ -65,6 +65,11 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
   Findings f;
   const VariantResult& dv = r.default_variant();
   const std::string def = dv.variant.name;
+  // The rules are about quant's figures; a peer engine's cells are checked when they run (peer_llamacpp.h).
+  auto peer = [&](const CellResult& c) {
+    const VariantResult* v = r.variant(c.cell.variant);
+    return v && v->variant.is_peer();
+  };
 
   // default-variant: what users get is the CPU-only Release build.
   {
@@ -77,7 +82,7 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
             "");
   }
   for (const auto& c : r.cells) {
-    if (!c.ok()) continue;
+    if (!c.ok() || peer(c)) continue;
     const std::string& id = c.cell.id;
     const json& e = c.engine;
     const json opts = e.value("build", json::object()).value("cmake_options", json::object());
@@ -144,7 +149,7 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
   // distinct-kv: bit-identical perplexities of different cache types mean a type never reached the cache.
   std::map<std::string, std::map<double, std::vector<std::string>>> groups;
   for (const auto& c : r.cells) {
-    if (!c.ok() || c.cell.metric != Metric::ppl) continue;
+    if (!c.ok() || c.cell.metric != Metric::ppl || peer(c)) continue;
     for (const auto& run : c.runs)
       if (run.ok() && !run.warmup) {
         const std::string g = c.cell.variant + "/" + c.cell.model + "/" + c.cell.text + "/c" + std::to_string(c.cell.ctx);
@@ -167,7 +172,7 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
   std::set<int> threads;
   std::set<std::string> commits;
   for (const auto& c : r.cells) {
-    if (!c.ok()) continue;
+    if (!c.ok() || peer(c)) continue;
     builds[c.cell.variant].insert(build_key(c.engine));
     threads.insert(c.cell.threads);
     const json b = c.engine.value("build", json::object());

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/format.h"
+#include "harness/report_peer.h"
 
 namespace quant::harness {
 
@@ -187,11 +188,19 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
                               : "difference against the fp32/fp32 cell (unpaired)")
       << ". ";
   }
+  const std::vector<std::string> peers = peers_of_model(v.r, v.model);
+  for (const auto& p : peers)
+    o << "vs " << p << " = ratio of medians, quant / the peer engine " << p << " on the same cell of this sweep [95% CI] "
+      << "(above 1: quant is faster). ";
   o << "Bytes/block: bytes of one stored head vector (head_dim elements, headers included). "
     << "Compression: K+V cache size relative to fp16 and to fp32 caches. ⚠ = spread too wide to support a comparison.\n\n";
   o << "| Type (K / V) | Bytes/block | K+V bytes/token | Compression vs fp16 | Compression vs fp32 | tok/s [95% CI] "
-       "| vs FP32 [95% CI] | PPL | delta | KLD | top-1 |\n";
-  o << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+       "| vs FP32 [95% CI] |";
+  for (const auto& p : peers) o << " vs " << p << " [95% CI] |";
+  o << " PPL | delta | KLD | top-1 |\n";
+  o << "|---|---:|---:|---:|---:|---:|---:|";
+  for (size_t i = 0; i < peers.size(); ++i) o << "---:|";
+  o << "---:|---:|---:|---:|\n";
   for (const auto& kv : v.kvs) {
     const CellResult* g = geometry_cell(v, variant, kv);
     const CellResult* s = depth >= 0 ? v.find(variant, kv, Metric::speed, "", depth) : nullptr;
@@ -200,8 +209,9 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
     o << "| " << kv_label(kv) << " | " << bytes_per_block(g) << " | " << (g ? fmt("%.0f", kb + vb) : kDash) << " | "
       << (g ? fmt("%.2f", compression(g, "kv_vs_fp16")) + "x" : kDash) << " | "
       << (g ? fmt("%.2f", compression(g, "kv_vs_fp32")) + "x" : kDash) << " | "
-      << (depth >= 0 ? rate_text(v.a, s, measure) : kDash) << " | " << (depth >= 0 ? vs_fp32_text(v.a, s, measure) : kDash)
-      << " | " << q.ppl << " | " << q.delta << " | " << q.kld << " | " << q.top1 << " |\n";
+      << (depth >= 0 ? rate_text(v.a, s, measure) : kDash) << " | " << (depth >= 0 ? vs_fp32_text(v.a, s, measure) : kDash);
+    for (const auto& p : peers) o << " | " << (depth >= 0 ? vs_peer_text(v.r, v.a, s, p, measure) : kDash);
+    o << " | " << q.ppl << " | " << q.delta << " | " << q.kld << " | " << q.top1 << " |\n";
   }
   o << "\n";
 }
@@ -294,6 +304,7 @@ std::string engine_line(const Results& r, const VariantResult& v) {
       break;
     }
   std::ostringstream o;
+  if (v.variant.is_peer()) return peer_engine_line(r, v);
   o << "- Variant `" << v.variant.name << "`" << (v.variant.is_default ? " (default)" : "") << ": ";
   if (!v.build.built) {
     o << "unsupported: not built — " << md_escape(v.build.reason) << "\n";
@@ -352,7 +363,7 @@ std::string render_model_sections(const Results& r, const Analysis& a, const std
       bool has_speed = false;
       for (const auto& c : r.cells)
         has_speed |= c.cell.model == m.name && c.cell.variant == vr.variant.name && c.cell.metric == Metric::speed;
-      if (!has_speed || (!vr.build.built && !vr.variant.is_default)) continue;
+      if (!has_speed || (!vr.build.built && !vr.variant.is_default) || vr.variant.is_peer()) continue;
       o << h << "# Speed by depth: " << model_title(r, m.name) << ", variant `" << vr.variant.name << "`\n\n";
       speed_table(o, v, vr.variant.name);
     }
@@ -360,8 +371,9 @@ std::string render_model_sections(const Results& r, const Analysis& a, const std
       o << h << "# Quality: " << model_title(r, m.name) << ", variant `" << def.variant.name << "`\n\n";
       quality_table(o, v, def.variant.name);
     }
+    for (const auto& peer : peers_of_model(r, m.name)) o << render_peer_section(r, a, m.name, peer, h + "#");
     for (const auto& vr : r.variants) {
-      if (vr.variant.is_default) continue;
+      if (vr.variant.is_default || vr.variant.is_peer()) continue;
       bool any = false;
       for (const auto& c : r.cells) any |= c.cell.model == m.name && c.cell.variant == vr.variant.name;
       if (!any) continue;

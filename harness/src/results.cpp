@@ -51,7 +51,9 @@ void settle_status(CellResult& c) {
   c.engine = json();
   for (const auto& r : c.runs) {
     if (!r.ok()) {
-      c.status = "error";
+      // A peer engine saying it cannot do what the cell asks is a limitation, not a failure.
+      const bool limitation = r.status == "error" && r.error.starts_with("unsupported by ");
+      c.status = limitation ? "unsupported" : "error";
       c.reason = (r.status == "timeout" ? "timeout: " : "") + r.error;
       return;
     }
@@ -91,9 +93,11 @@ namespace {
 
 json variant_json(const VariantResult& v) {
   const Variant& x = v.variant;
-  return json{{"name", x.name}, {"description", x.description}, {"default", x.is_default}, {"backend", x.backend},
+  json j{{"name", x.name}, {"description", x.description}, {"default", x.is_default}, {"backend", x.backend},
               {"build_type", x.build_type}, {"cmake_options", x.cmake_options}, {"env", x.env},
               {"build_dir", x.build_dir}, {"build", to_json(v.build)}};
+  if (x.is_peer()) j.update({{"kind", x.kind}, {"bin_dir", x.bin_dir}, {"flash_attn", x.flash_attn}});
+  return j;
 }
 
 json resource_json(const Resource& r) {
@@ -129,6 +133,9 @@ Variant variant_from(const JsonNode& n) {
   v.build_dir = n.at("build_dir").str_or_empty();
   for (const auto& k : n.at("cmake_options").keys()) v.cmake_options[k] = n.at("cmake_options").at(k).str_or_empty();
   for (const auto& k : n.at("env").keys()) v.env[k] = n.at("env").at(k).str_or_empty();
+  if (auto k = n.opt("kind")) v.kind = k->str();  // absent: a quant build (files written before peers)
+  if (auto d = n.opt("bin_dir")) v.bin_dir = d->strings();
+  if (auto f = n.opt("flash_attn")) v.flash_attn = f->str();
   return v;
 }
 

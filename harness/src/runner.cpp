@@ -8,6 +8,7 @@
 #include "harness/folder_lock.h"
 #include "harness/inputs.h"
 #include "harness/journal.h"
+#include "harness/peer_llamacpp.h"
 #include "harness/process.h"
 #include "harness/progress.h"
 #include "harness/quant_run.h"
@@ -144,17 +145,22 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
     for (const auto& c : r.cells) needed |= c.cell.variant == name && c.status.empty();
     if (!needed) {
       vr.build.reason = "not needed by this shard";
+    } else if (v.is_peer()) {
+      vr.build = prepare_llamacpp(v, o.root, o.binaries.count(name) ? o.binaries.at(name) : "");
     } else if (o.binaries.count(name)) {
       vr.build = prebuilt_variant(v, o.binaries.at(name));
     } else {
       vr.build = build_variant(v, o.root, o.jobs, out);
       out.flush();
     }
-    for (auto& c : r.cells)
-      if (c.cell.variant == name && c.status.empty() && !vr.build.built) {
+    for (auto& c : r.cells) {
+      if (c.cell.variant != name || !c.status.empty()) continue;
+      const std::string peer_why = v.is_peer() ? llamacpp_unsupported(c.cell, v) : "";
+      if (!vr.build.built || !peer_why.empty()) {
         c.status = "unsupported";
-        c.reason = "unsupported: not built: " + vr.build.reason;
+        c.reason = !vr.build.built ? (v.is_peer() ? "unsupported: " : "unsupported: not built: ") + vr.build.reason : peer_why;
       }
+    }
     r.variants.push_back(vr);
   }
   // The default variant is always described, even when the suite does not use it (reports compare to it).
@@ -238,8 +244,11 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
       const Variant& v = *plan.variants.find(c.cell.variant);
       const std::string binary = r.variant(v.name)->build.binary;
       const std::string date = utc_now();
-      const ProcessResult p = run_process(quant_command(c.cell, v, binary, plan.inputs), v.env, c.cell.timeout_s);
-      RunRecord run = interpret_run(c.cell, round, v, plan.inputs, p, date);
+      const auto argv = v.is_peer() ? llamacpp_command(c.cell, v, r.variant(v.name)->build.build_dir, plan.inputs)
+                                    : quant_command(c.cell, v, binary, plan.inputs);
+      const ProcessResult p = v.is_peer() ? run_llamacpp(argv, c.cell.timeout_s) : run_process(argv, v.env, c.cell.timeout_s);
+      RunRecord run = v.is_peer() ? interpret_llamacpp_run(c.cell, round, v, plan.inputs, argv, p, date)
+                                  : interpret_run(c.cell, round, v, plan.inputs, p, date);
       check_binary(c.cell, run);
       journal->append(run);
       c.runs.push_back(run);
@@ -251,7 +260,8 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
       ct.second += 1;
       if (!run.ok()) {
         const int skipped = c.cell.runs() - static_cast<int>(c.runs.size());
-        progress.note("bench-all: FAILED " + c.cell.id + ": " + run.error +
+        const bool limitation = run.error.starts_with("unsupported by ");  // a peer engine's, see settle_status
+        progress.note(std::string(limitation ? "bench-all: unsupported " : "bench-all: FAILED ") + c.cell.id + ": " + run.error +
                       (skipped ? " (its " + std::to_string(skipped) + " remaining runs are skipped)" : ""));
         progress.drop(skipped);
       }

@@ -73,6 +73,7 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
     if (!variants.find(v)) n.fail("unknown variant '" + v + "' (not in " + variants.file + ")");
     if (!seen.insert(v).second) n.fail("duplicate variant '" + v + "'");
     s.variants.push_back(v);
+    if (variants.find(v)->is_peer()) s.peers.insert(v);
   }
   if (s.variants.empty()) vs.fail("needs at least one variant");
 

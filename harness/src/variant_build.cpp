@@ -15,9 +15,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 nlohmann::json to_json(const VariantBuild& b) {
-  return json{{"variant", b.variant}, {"built", b.built}, {"reason", b.reason}, {"source", b.source},
+  json j{{"variant", b.variant}, {"built", b.built}, {"reason", b.reason}, {"source", b.source},
               {"build_dir", b.build_dir}, {"binary", b.binary}, {"log", b.log}, {"cache", b.cache},
               {"compiler", b.compiler}, {"cxx_flags", b.cxx_flags}, {"seconds", b.seconds}};
+  if (!b.peer.is_null()) j["peer"] = b.peer;
+  return j;
 }
 
 VariantBuild variant_build_from_json(const nlohmann::json& j) {
@@ -33,6 +35,7 @@ VariantBuild variant_build_from_json(const nlohmann::json& j) {
   b.compiler = j.value("compiler", "");
   b.cxx_flags = j.value("cxx_flags", "");
   b.seconds = j.value("seconds", 0.0);
+  if (j.contains("peer")) b.peer = j.at("peer");
   return b;
 }
 

@@ -32,6 +32,20 @@ std::map<std::string, std::string> string_map(const JsonNode& n, const std::rege
   return m;
 }
 
+// A peer engine: prebuilt binaries found through `bin_dir`, run on the CPU as they were built.
+void read_peer(const JsonNode& n, Variant& v) {
+  const JsonNode dirs = n.at("bin_dir");
+  if (dirs.is_string()) v.bin_dir.push_back(dirs.str());
+  else v.bin_dir = dirs.strings();
+  if (v.bin_dir.empty()) dirs.fail("needs at least one folder");
+  if (auto f = n.opt("flash_attn")) v.flash_attn = f->str();
+  if (v.flash_attn != "needed" && v.flash_attn != "on" && v.flash_attn != "off")
+    n.at("flash_attn").fail("expected \"needed\", \"on\" or \"off\"");
+  v.backend = "cpu";
+  v.build_type = "prebuilt";
+  v.build_dir.clear();
+}
+
 }  // namespace
 
 VariantSet load_variants(const std::string& path) {
@@ -47,12 +61,22 @@ VariantSet load_variants(const std::string& path) {
   const auto list = root.at("variants").items();
   if (list.empty()) root.at("variants").fail("needs at least one variant");
   for (const auto& n : list) {
-    n.only({"name", "description", "default", "backend", "build_type", "cmake_options", "env", "build_dir"});
     Variant v;
+    if (auto k = n.opt("kind")) v.kind = k->str();
+    if (v.kind != "quant" && v.kind != "llama.cpp") n.at("kind").fail("unknown kind (valid: quant, llama.cpp)");
+    if (v.kind == "quant")
+      n.only({"name", "kind", "description", "default", "backend", "build_type", "cmake_options", "env", "build_dir"});
+    else
+      n.only({"name", "kind", "description", "bin_dir", "flash_attn"});
     v.name = n.at("name").str();
     if (!std::regex_match(v.name, name_re)) n.at("name").fail("variant names use a-z, 0-9, '_', '.', '-'");
     if (!names.insert(v.name).second) n.at("name").fail("duplicate variant name '" + v.name + "'");
     if (auto d = n.opt("description")) v.description = d->str_or_empty();
+    if (v.is_peer()) {
+      read_peer(n, v);
+      set.variants.push_back(std::move(v));
+      continue;
+    }
     if (auto d = n.opt("default")) v.is_default = d->boolean();
     v.backend = n.at("backend").str();
     if (v.backend != "cpu" && v.backend != "vulkan") n.at("backend").fail("unknown backend (valid: cpu, vulkan)");
@@ -84,7 +108,7 @@ VariantSet load_variants(const std::string& path) {
     root.at("variants").fail("exactly one variant must have \"default\": true (found " + std::to_string(defaults) + ")");
   std::set<std::string> dirs;
   for (size_t i = 0; i < set.variants.size(); ++i)
-    if (!dirs.insert(set.variants[i].build_dir).second)
+    if (!set.variants[i].is_peer() && !dirs.insert(set.variants[i].build_dir).second)
       list[i].fail("build_dir '" + set.variants[i].build_dir + "' is used by two variants");
   return set;
 }

@@ -178,13 +178,16 @@ TEST(ShippedFiles, VariantsAndSuitesAreValid) {
     EXPECT_EQ(s.name, name);
   }
   // The CI gate's suite: every KV type (K = V) on the default build and on the Vulkan build (the ON vs OFF
-  // table); baselines/pr judges the default build only.
+  // table) and the peer engine llama.cpp (the vs llama.cpp column); baselines/pr judges the default build only.
   const Suite pr = load_suite(suite_path(root, "pr"), set);
   std::set<std::string> types;
   for (const auto& kv : pr.kv)
     if (kv.k == kv.v) types.insert(kv.k);
   for (KvType t : all_kv_types()) EXPECT_TRUE(types.count(std::string(kv_type_name(t)))) << kv_type_name(t);
-  EXPECT_EQ(pr.variants, (std::vector<std::string>{def.name, "vulkan"}));
+  EXPECT_EQ(pr.variants, (std::vector<std::string>{def.name, "vulkan", "llama.cpp"}));
+  ASSERT_NE(set.find("llama.cpp"), nullptr);
+  EXPECT_TRUE(set.find("llama.cpp")->is_peer());
+  EXPECT_EQ(set.find("llama.cpp")->bin_dir.front(), "$LLAMA_CPP_BIN");
   const Suite smoke = load_suite(suite_path(root, "smoke"), set);
   EXPECT_EQ(smoke.variants, std::vector<std::string>{def.name});
 }

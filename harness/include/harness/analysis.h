@@ -1,7 +1,8 @@
 #pragma once
 // Statistics derived from a results file's raw samples: per cell and measure (median, mean, sd, min,
 // max, CV, bootstrap CI of the median, spread flags) and comparisons between cells (each KV type vs the
-// fp32 cache, each variant vs the default build) as ratios of medians with bootstrap CIs.
+// fp32 cache, each variant vs the default build, the default build vs each peer engine) as ratios of
+// medians with bootstrap CIs, and the PPL cross-check between quant and a peer.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -28,7 +29,7 @@ struct MeasureStats {
 };
 
 struct Comparison {
-  std::string kind;           // "kv_vs_fp32" or "variant_vs_default"
+  std::string kind;           // "kv_vs_fp32", "variant_vs_default" or "vs_peer" (default build / peer engine)
   std::string cell, reference, measure;
   double ratio = 0;           // median(cell) / median(reference)
   Interval ci;                // bootstrap 95% CI of the ratio
@@ -36,12 +37,25 @@ struct Comparison {
   std::vector<std::string> flags;  // inherited spread flags: the comparison is not reliable
 };
 
+// The same PPL measured by the default build and a peer engine (same model, text, context, chunks and
+// cache type): both should compute the same number, so a difference beyond one standard error of the
+// difference, sqrt(se_quant^2 + se_peer^2), is a finding: one of the two is wrong.
+struct PplCrossCheck {
+  std::string cell, reference;  // the default build's cell, the peer's cell
+  double ppl = 0, se = 0, peer_ppl = 0, peer_se = 0;
+  bool agree = true;
+};
+
 struct Analysis {
   AnalysisOptions options;
   std::vector<MeasureStats> measures;
   std::vector<Comparison> comparisons;
+  std::vector<PplCrossCheck> cross_checks;
   const MeasureStats* find(const std::string& cell, const std::string& measure) const;
   const Comparison* compare(const std::string& kind, const std::string& cell, const std::string& measure) const;
+  // A comparison with a given reference cell (several peers compare one cell).
+  const Comparison* compare_to(const std::string& kind, const std::string& cell, const std::string& reference,
+                               const std::string& measure) const;
 };
 
 Analysis analyze(const Results& r, const AnalysisOptions& o = {});

@@ -2,6 +2,7 @@
 // Suites: which models, texts, KV types, variants and metrics a sweep measures, and how often.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct Suite {
   std::string file, sha256;
   std::string name, description;
   std::vector<std::string> variants;
+  std::set<std::string> peers;  // the variants that are peer engines (no KLD: they cannot run an fp32 pass beside)
   std::vector<SuiteFile> models, texts;
   std::vector<KvPair> kv;
   int threads = 1;

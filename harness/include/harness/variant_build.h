@@ -15,7 +15,7 @@ struct VariantBuild {
   std::string variant;
   bool built = false;
   std::string reason;     // why it is not built (configure or build error, last lines of the log)
-  std::string source;     // "cmake" (built here) or "override" (--binary NAME=PATH)
+  std::string source;     // "cmake" (built here), "override" (--binary NAME=PATH) or "peer" (prebuilt peer engine)
   std::string build_dir;  // absolute
   std::string binary;     // the quant executable
   std::string log;        // configure + build output
@@ -23,6 +23,7 @@ struct VariantBuild {
   std::string compiler;   // first line of `<compiler> --version`
   std::string cxx_flags;  // CMAKE_CXX_FLAGS + CMAKE_CXX_FLAGS_<BUILD_TYPE>
   double seconds = 0;
+  nlohmann::json peer;    // peer engines: binaries' sha256, version line, README provenance (peer_llamacpp.h)
 };
 
 nlohmann::json to_json(const VariantBuild& b);

@@ -1,6 +1,8 @@
 #pragma once
 // Variants: named builds of the engine (CMake options + environment). Exactly one is the default,
 // the CPU-only Release build users get; every figure is measured on a variant and says which.
+// A variant of kind "llama.cpp" is a peer engine instead: prebuilt llama-bench / llama-perplexity
+// measured in the same sweep (peer_llamacpp.h), reported beside quant and never gated.
 #include <map>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@ namespace quant::harness {
 
 struct Variant {
   std::string name;
+  std::string kind = "quant";  // "quant" (this project, built with CMake) or "llama.cpp" (a peer engine)
   std::string description;
   bool is_default = false;
   std::string backend;      // what `quant --backend` is given and what backend.used must report
@@ -16,6 +19,11 @@ struct Variant {
   std::map<std::string, std::string> cmake_options;  // -D<name>=<value>
   std::map<std::string, std::string> env;            // environment for configure, build and runs
   std::string build_dir;    // relative to the project root
+  // Peers: candidate folders of the binaries ("$VAR" expanded, relative to the project root); the first
+  // whose variables are all set is used, and none after it (an override never falls back silently).
+  std::vector<std::string> bin_dir;
+  std::string flash_attn = "needed";  // peers: "needed" (on only for a quantised V cache), "on", "off"
+  bool is_peer() const { return kind != "quant"; }
 };
 
 struct VariantSet {

@@ -17,6 +17,7 @@
 #include "harness/methodology.h"
 #include "harness/outputs.h"
 #include "harness/paths.h"
+#include "harness/peer_llamacpp.h"
 #include "harness/plan_estimate.h"
 #include "harness/release_notes.h"
 #include "harness/report.h"
@@ -155,7 +156,7 @@ int cmd_build(const Common& c, const BuildArgs& a) {
   int failed = 0;
   for (const Variant* v : todo) {
     std::ostringstream log;
-    const VariantBuild b = build_variant(*v, root, jobs_or_cores(a.jobs), log);
+    const VariantBuild b = v->is_peer() ? prepare_llamacpp(*v, root, "") : build_variant(*v, root, jobs_or_cores(a.jobs), log);
     std::fputs(log.str().c_str(), stderr);
     std::printf("%s: %s\n", v->name.c_str(), b.built ? ("built " + b.binary).c_str() : ("NOT BUILT: " + b.reason).c_str());
     if (b.built) {

@@ -90,6 +90,7 @@ const Variant& pick_variant(const VariantSet& set, const std::string& name) {
   if (name.empty()) return set.default_variant();
   const Variant* v = set.find(name);
   if (!v) throw InputError("--variant: unknown variant '" + name + "' (not in " + set.file + ")", 2);
+  if (v->is_peer()) throw InputError("--variant: '" + name + "' is a peer engine, not a build of quant", 2);
   return *v;
 }
 
