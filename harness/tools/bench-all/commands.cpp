@@ -15,6 +15,7 @@
 #include "harness/methodology.h"
 #include "harness/outputs.h"
 #include "harness/paths.h"
+#include "harness/plan_estimate.h"
 #include "harness/release_notes.h"
 #include "harness/report.h"
 #include "harness/runner.h"
@@ -245,7 +246,17 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   o.variants_file = variants_file(o.root, a.variants);
   o.suite_file = suite_path(o.root, a.suite);
   if (!a.shard.empty()) o.shard = parse_shard(a.shard);
-  for (const auto& cell : planned_cells(o, stderr)) std::printf("%s\n", cell.id.c_str());
+  // Listing generates no model: a generated one not written yet is sized from its spec.
+  const Suite suite = load_suite(o.suite_file, load_variants(o.variants_file));
+  std::ostringstream log;
+  const Inputs inputs = resolve_inputs(suite, o.root, log, false);
+  std::fputs(log.str().c_str(), stderr);
+  const auto cells = shard_cells(plan_cells(suite, inputs), o.shard);
+  for (const auto& cell : cells) std::printf("%s\n", cell.id.c_str());
+  const PlanEstimate e = estimate_plan(cells, suite, inputs, (fs::path(o.root) / "reports").string());
+  std::fprintf(stderr, "bench-all: %d cells, %d runs; estimated %.0f s (%.1f min): %d cells from earlier journals' run "
+               "times, %d from a model-size estimate\n", e.cells, e.runs, e.seconds, e.seconds / 60, e.from_journal,
+               e.from_model_size);
   return 0;
 }
 
