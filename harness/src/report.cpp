@@ -214,8 +214,10 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
       << ". ";
   }
   o << "Bytes/block: bytes of one stored head vector (head_dim elements, headers included). "
-    << "Compression: K+V cache size relative to fp16 and to fp32 caches. ⚠ = spread too wide to support a comparison.\n\n";
-  o << "| Type (K / V) | Bytes/block | K+V bytes/token | Compression vs fp16 | Compression vs fp32 | tok/s [95% CI] "
+    << "Compression: the keys alone (K) and the whole cache (K+V) relative to fp16 and to fp32 caches. ⚠ = spread "
+       "too wide to support a comparison.\n\n";
+  o << "| Type (K / V) | Bytes/block | K+V bytes/token | Compression vs fp16 (K / K+V) | Compression vs fp32 (K / K+V) "
+       "| tok/s [95% CI] "
        "| vs FP32 [95% CI] | PPL | delta | KLD | top-1 |\n";
   o << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& kv : v.kvs) {
@@ -224,8 +226,10 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
     const Quality q = has_ppl ? quality(v, variant, kv, text, ctx) : Quality{};
     const double kb = kv_num(g, "k_bytes_per_token"), vb = kv_num(g, "v_bytes_per_token");
     o << "| " << kv_cell_label(v, variant, kv) << " | " << bytes_per_block(g) << " | " << (g ? fmt("%.0f", kb + vb) : kDash) << " | "
-      << (g ? fmt("%.2f", compression(g, "kv_vs_fp16")) + "x" : kDash) << " | "
-      << (g ? fmt("%.2f", compression(g, "kv_vs_fp32")) + "x" : kDash) << " | "
+      << (g ? fmt("%.2f", compression(g, "k_vs_fp16")) + "x / " + fmt("%.2f", compression(g, "kv_vs_fp16")) + "x" : kDash)
+      << " | "
+      << (g ? fmt("%.2f", compression(g, "k_vs_fp32")) + "x / " + fmt("%.2f", compression(g, "kv_vs_fp32")) + "x" : kDash)
+      << " | "
       << (depth >= 0 ? rate_text(v.a, s, measure) : kDash) << " | " << (depth >= 0 ? vs_fp32_text(v.a, s, measure) : kDash)
       << " | " << q.ppl << " | " << q.delta << " | " << q.kld << " | " << q.top1 << " |\n";
   }
