@@ -17,7 +17,9 @@ std::map<std::string, double> journal_run_seconds(const std::string& reports_dir
   for (const auto& run : fs::directory_iterator(reports_dir, ec)) {
     std::ifstream in(run.path() / "journal.jsonl");
     for (std::string line; std::getline(in, line);) {
-      const auto j = nlohmann::json::parse(line, nullptr, false);
+      const auto line_json = nlohmann::json::parse(line, nullptr, false);
+      if (!line_json.is_object() || !line_json.contains("run")) continue;  // the header, a torn line
+      const auto& j = line_json["run"];
       if (!j.is_object() || !j.contains("cell") || !j.contains("wall_s") || !j["wall_s"].is_number()) continue;
       if (j.value("status", "") != "ok") continue;
       auto& [s, n] = sum[j["cell"].get<std::string>()];

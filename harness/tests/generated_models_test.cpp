@@ -13,6 +13,7 @@
 #include "harness/analysis.h"
 #include "harness/cells.h"
 #include "harness/inputs.h"
+#include "harness/journal.h"
 #include "harness/plan_estimate.h"
 #include "harness/report.h"
 #include "harness/results.h"
@@ -225,10 +226,17 @@ TEST(PlanEstimate, JournalTimesFirstThenModelSize) {
   for (const auto& c : cells) runs += c.runs();
   EXPECT_EQ(none.runs, runs);
   // One cell measured before at 2 s per run: it counts 2 s per run, the rest keep their estimate.
-  test::write_file(reports + "/old/journal.jsonl",
-                   "{\"schema\": \"bench-all.journal\"}\n{\"cell\": \"" + cells[0].id +
-                       "\", \"status\": \"ok\", \"wall_s\": 1.5}\n{\"cell\": \"" + cells[0].id +
-                       "\", \"status\": \"ok\", \"wall_s\": 2.5}\nnot json\n");
+  {
+    // Written by the journal itself, so the estimate reads what sweeps write.
+    Journal j = Journal::create(reports + "/old/journal.jsonl", JournalHeader{});
+    for (const auto& [status, wall] : std::vector<std::pair<std::string, double>>{{"ok", 1.5}, {"ok", 2.5}, {"error", 90}}) {
+      RunRecord r;
+      r.cell = cells[0].id;
+      r.status = status;
+      r.wall_s = wall;
+      j.append(r);
+    }
+  }
   const PlanEstimate some = estimate_plan(cells, s, in, reports);
   EXPECT_EQ(some.from_journal, 1);
   EXPECT_NEAR(some.seconds - none.seconds,
