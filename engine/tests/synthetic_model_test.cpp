@@ -16,6 +16,7 @@
 #include "quant/backend.h"
 #include "quant/model.h"
 #include "quant/session.h"
+#include "quant/sha256.h"
 #include "quant/synthetic_model.h"
 #include "quant/tokenizer.h"
 #include "test_support.h"
@@ -164,6 +165,25 @@ void expect_one_line_error(const ToolRun& r, int code, const std::string& needle
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// Caches of generated models (bench-all's .cache/models) are keyed by kSyntheticGeneratorVersion, so any
+// change to the bytes written for a spec must bump it: this pins the bytes of one small spec. When it
+// fails after an intended change, bump kSyntheticGeneratorVersion and put the new hash here.
+TEST(QuantSynthTool, BytesArePinnedToTheGeneratorVersion) {
+  const auto spec = synthetic_spec("tiny", "Q4_0", 1, 0, 7);
+  ASSERT_TRUE(spec);
+  const auto bytes = make_synthetic_model(*spec).to_bytes();
+  const std::string hash = sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  EXPECT_EQ(kSyntheticGeneratorVersion, 1);
+  EXPECT_EQ(hash, "f51495144ddcb5742e463da77c3a2dfb46612e926079287c910ee187d5be80d9") << "generator version " << kSyntheticGeneratorVersion;
+  // quant-synth writes the same bytes for the same flags.
+  const std::string p = test::temp_path("tool-pinned.gguf");
+  ToolRun r = run(QUANT_SYNTH_BIN, "--preset tiny --type Q4_0 --layers 1 --seed 7 -o " + p);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(sha256_file(p), hash);
+  EXPECT_FALSE(synthetic_spec("tiny", "Q9_9", 0, 0, 1));
+  EXPECT_FALSE(synthetic_spec("gpt-9", "Q4_0", 0, 0, 1));
 }
 
 TEST(QuantSynthTool, WritesALoadableModelAndReportsIt) {

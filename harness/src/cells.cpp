@@ -1,5 +1,6 @@
 #include "harness/cells.h"
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -26,6 +27,17 @@ std::string cell_id(const Cell& c) {
   return id + "speed/p" + std::to_string(c.n_prompt) + "n" + std::to_string(c.n_gen) + "/d" + std::to_string(c.depth);
 }
 
+namespace {
+
+// The suite line of a model (the synthetic fallback has none: it takes the suite's settings).
+const SuiteFile* suite_model(const Suite& suite, const std::string& name) {
+  for (const auto& m : suite.models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
   std::vector<Cell> cells;
   auto base = [&](const std::string& model, const KvPair& kv, const std::string& variant) {
@@ -38,16 +50,24 @@ std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
     return c;
   };
   for (const auto& m : inputs.models) {
+    const SuiteFile* line = suite_model(suite, m.name);
+    const std::vector<KvPair>& kvs = line && !line->kv.empty() ? line->kv : suite.kv;
+    const std::vector<std::string>& variants = line && !line->variants.empty() ? line->variants : suite.variants;
     // A generated text is only paired with a generated model (and then replaces the real texts).
     bool synthetic_text = false;
     for (const auto& t : inputs.texts) synthetic_text |= t.synthetic;
-    auto pairs_with = [&](const Resource& t) { return m.synthetic && synthetic_text ? t.synthetic : !t.synthetic; };
+    auto pairs_with = [&](const Resource& t) {
+      if (!m.generated_by.empty()) return false;  // a suite's generated model: quality is refused
+      if (line && !line->texts.empty())
+        return std::find(line->texts.begin(), line->texts.end(), t.name) != line->texts.end();
+      return m.synthetic && synthetic_text ? t.synthetic : !t.synthetic;
+    };
     if (suite.ppl)
       for (const auto& t : inputs.texts) {
         if (!pairs_with(t)) continue;
         for (int ctx : suite.ppl->ctx)
-          for (const auto& kv : suite.kv)
-            for (const auto& v : suite.variants) {
+          for (const auto& kv : kvs)
+            for (const auto& v : variants) {
               Cell c = base(m.name, kv, v);
               c.metric = Metric::ppl;
               c.text = t.name;
@@ -59,27 +79,27 @@ std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
               cells.push_back(c);
             }
       }
-    if (suite.speed)
-      for (int depth : suite.speed->depths)
-        for (const auto& kv : suite.kv)
-          for (const auto& v : suite.variants) {
-            Cell c = base(m.name, kv, v);
-            const SpeedSpec& s = *suite.speed;
-            c.metric = Metric::speed;
-            c.n_prompt = s.n_prompt;
-            c.n_gen = s.n_gen;
-            c.depth = depth;
-            c.inner_reps = s.inner_reps;
-            c.reps = s.reps;
-            c.warmup = s.warmup;
-            if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
-              if (o->second.reps > 0) c.reps = o->second.reps;
-              if (o->second.inner_reps > 0) c.inner_reps = o->second.inner_reps;
-              if (o->second.warmup >= 0) c.warmup = o->second.warmup;
-            }
-            c.id = cell_id(c);
-            cells.push_back(c);
+    if (!suite.speed) continue;
+    const SpeedSpec& s = line && line->speed ? *line->speed : *suite.speed;
+    for (int depth : s.depths)
+      for (const auto& kv : kvs)
+        for (const auto& v : variants) {
+          Cell c = base(m.name, kv, v);
+          c.metric = Metric::speed;
+          c.n_prompt = s.n_prompt;
+          c.n_gen = s.n_gen;
+          c.depth = depth;
+          c.inner_reps = s.inner_reps;
+          c.reps = s.reps;
+          c.warmup = s.warmup;
+          if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
+            if (o->second.reps > 0) c.reps = o->second.reps;
+            if (o->second.inner_reps > 0) c.inner_reps = o->second.inner_reps;
+            if (o->second.warmup >= 0) c.warmup = o->second.warmup;
           }
+          c.id = cell_id(c);
+          cells.push_back(c);
+        }
   }
   return cells;
 }

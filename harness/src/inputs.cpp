@@ -1,10 +1,15 @@
 #include "harness/inputs.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "harness/json_check.h"
 #include "harness/paths.h"
+#include "quant/error.h"
 #include "quant/sha256.h"
 #include "quant/synthetic_model.h"
 
@@ -68,10 +73,54 @@ std::string write_synthetic_text(const std::string& dir) {
   return path;
 }
 
+std::string synth_cache_key(const SynthModel& m) {
+  std::ostringstream k;
+  k << "generator quant-synth " << kSyntheticGeneratorVersion << "\npreset " << m.preset << "\ntype " << m.type
+    << "\nlayers " << m.layers << "\nctx " << m.ctx << "\nseed " << m.seed << "\n";
+  return sha256_hex(k.str());
+}
+
+std::string synth_cache_path(const SynthModel& m, const std::string& root) {
+  return (fs::path(root) / ".cache" / "models" / (m.preset + "-" + m.type + "-" + synth_cache_key(m).substr(0, 16) + ".gguf"))
+      .string();
+}
+
+std::string synth_command(const SynthModel& m) {
+  std::ostringstream c;
+  c << "quant-synth --preset " << m.preset << " --type " << m.type;
+  if (m.layers) c << " --layers " << m.layers;
+  if (m.ctx) c << " --ctx " << m.ctx;
+  c << " --seed " << m.seed << " (generator version " << kSyntheticGeneratorVersion << ")";
+  return c.str();
+}
+
+std::string generate_model(const SynthModel& m, const std::string& root, std::ostream& log) {
+  const std::string path = synth_cache_path(m, root);
+  if (fs::exists(path)) return path;
+  auto spec = synthetic_spec(m.preset, m.type, m.layers, m.ctx, m.seed);
+  if (!spec) throw InputError("generated model: unknown preset '" + m.preset + "' or type '" + m.type + "'");
+  spec->threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  log << "bench-all: generating " << path << ": " << synth_command(m) << "\n";
+  log.flush();
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) throw InputError(fs::path(path).parent_path().string() + ": cannot create the model cache: " + ec.message());
+  // A name of this process's own, renamed into place: shards generating the same model at once each
+  // write whole files of the same bytes.
+  const std::string part = path + "." + std::to_string(getpid()) + ".part";
+  make_synthetic_model(*spec).write(part);
+  fs::rename(part, path, ec);
+  if (ec) {
+    fs::remove(part);
+    throw InputError(path + ": cannot move the generated model into place: " + ec.message());
+  }
+  return path;
+}
+
 namespace {
 
 Resource resolve(const SuiteFile& f, const std::vector<std::string>& dirs) {
-  Resource r{f.name, f.file, "", {}, "", false};
+  Resource r{f.name, f.file, "", {}, "", false, ""};
   const Located l = locate(f.file, dirs);
   r.searched = l.searched;
   r.path = l.path;
@@ -81,11 +130,21 @@ Resource resolve(const SuiteFile& f, const std::vector<std::string>& dirs) {
 
 }  // namespace
 
-Inputs resolve_inputs(const Suite& suite, const std::string& root, std::ostream& log) {
+Inputs resolve_inputs(const Suite& suite, const std::string& root, std::ostream& log, bool generate) {
   Inputs in;
   const auto model_dirs = model_search_path(root), text_dirs = text_search_path(root);
   bool any_model = false, any_text = false;
   for (const auto& m : suite.models) {
+    if (m.synth) {
+      Resource r{m.name, "", "", {synth_cache_path(*m.synth, root)}, "", true, synth_command(*m.synth)};
+      r.file = fs::path(r.searched[0]).filename().string();
+      r.path = generate || fs::exists(r.searched[0]) ? generate_model(*m.synth, root, log) : "";
+      if (r.found()) r.sha256 = sha256_file(r.path);
+      else log << "bench-all: model " << r.name << " is not generated yet (" << r.searched[0] << ")\n";
+      in.models.push_back(r);
+      any_model = true;  // a generated model is never missing when it is needed
+      continue;
+    }
     in.models.push_back(resolve(m, model_dirs));
     any_model |= in.models.back().found();
   }
@@ -94,15 +153,15 @@ Inputs resolve_inputs(const Suite& suite, const std::string& root, std::ostream&
     any_text |= in.texts.back().found();
   }
   for (const auto& r : in.models)
-    if (!r.found()) log << "bench-all: model " << r.name << " (" << r.file << ") is missing; its cells are reported as missing\n";
+    if (!r.found() && r.generated_by.empty()) log << "bench-all: model " << r.name << " (" << r.file << ") is missing; its cells are reported as missing\n";
   if (!any_model && suite.synthetic_fallback) {
     const std::string dir = (fs::path(root) / ".cache" / "synthetic").string();
-    Resource m{kSyntheticModelName, "synthetic-llama.gguf", write_synthetic_model(dir), {}, "", true};
+    Resource m{kSyntheticModelName, "synthetic-llama.gguf", write_synthetic_model(dir), {}, "", true, ""};
     m.sha256 = sha256_file(m.path);
     in.models.push_back(m);
     log << "bench-all: no model of the suite was found; measuring a generated model (synthetic weights) instead\n";
     if (!any_text && suite.ppl) {
-      Resource t{kSyntheticTextName, "synthetic-text.txt", write_synthetic_text(dir), {}, "", true};
+      Resource t{kSyntheticTextName, "synthetic-text.txt", write_synthetic_text(dir), {}, "", true, ""};
       t.sha256 = sha256_file(t.path);
       in.texts.push_back(t);
       log << "bench-all: no text of the suite was found; perplexity runs on generated text (synthetic)\n";

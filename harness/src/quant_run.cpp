@@ -73,7 +73,7 @@ std::string text_of(const json& j) { return j.is_string() ? j.get<std::string>()
 
 json engine_sections(const json& q) {
   json e;
-  for (const char* k : {"build", "system", "backend", "kv", "config"})
+  for (const char* k : {"build", "system", "backend", "kv", "config", "warnings"})
     if (q.contains(k)) e[k] = q.at(k);
   if (q.contains("model")) {
     const json& m = q.at("model");

@@ -7,6 +7,7 @@
 
 #include "harness/format.h"
 #include "harness/report_peer.h"
+#include "harness/report_models.h"
 
 namespace quant::harness {
 
@@ -128,6 +129,31 @@ const CellResult* geometry_cell(const ModelView& v, const std::string& variant, 
   return nullptr;
 }
 
+// What quant warned about a KV pair on this model ("wrong for the model"), from any ok cell of it.
+std::vector<std::string> kv_warnings(const ModelView& v, const std::string& variant, const KvPair& kv) {
+  const CellResult* g = geometry_cell(v, variant, kv);
+  std::vector<std::string> out;
+  if (g && g->engine.contains("warnings") && g->engine["warnings"].is_array())
+    for (const auto& w : g->engine["warnings"])
+      if (w.is_string()) out.push_back(w.get<std::string>());
+  return out;
+}
+
+std::string kv_cell_label(const ModelView& v, const std::string& variant, const KvPair& kv) {
+  return kv_label(kv) + (kv_warnings(v, variant, kv).empty() ? "" : " ⚠ warned");
+}
+
+void warning_notes(std::ostringstream& o, const ModelView& v, const std::string& variant) {
+  std::vector<std::string> seen;
+  for (const auto& kv : v.kvs)
+    for (const auto& w : kv_warnings(v, variant, kv))
+      if (std::find(seen.begin(), seen.end(), w) == seen.end()) seen.push_back(w);
+  if (seen.empty()) return;
+  o << "⚠ warned: quant printed a warning for this model and cache:\n\n";
+  for (const auto& w : seen) o << "- " << md_escape(w) << "\n";
+  o << "\n";
+}
+
 struct Quality {
   std::string ppl = kDash, delta = kDash, kld = kDash, top1 = kDash;
 };
@@ -193,9 +219,10 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
     o << "vs " << p << " = ratio of medians, quant / the peer engine " << p << " on the same cell of this sweep [95% CI] "
       << "(above 1: quant is faster). ";
   o << "Bytes/block: bytes of one stored head vector (head_dim elements, headers included). "
-    << "Compression: K+V cache size relative to fp16 and to fp32 caches. ⚠ = spread too wide to support a comparison.\n\n";
-  o << "| Type (K / V) | Bytes/block | K+V bytes/token | Compression vs fp16 | Compression vs fp32 | tok/s [95% CI] "
-       "| vs FP32 [95% CI] |";
+    << "Compression: the keys alone (K) and the whole cache (K+V) relative to fp16 and to fp32 caches. ⚠ = spread "
+       "too wide to support a comparison.\n\n";
+  o << "| Type (K / V) | Bytes/block | K+V bytes/token | Compression vs fp16 (K / K+V) | Compression vs fp32 (K / K+V) "
+       "| tok/s [95% CI] | vs FP32 [95% CI] |";
   for (const auto& p : peers) o << " vs " << p << " [95% CI] |";
   o << " PPL | delta | KLD | top-1 |\n";
   o << "|---|---:|---:|---:|---:|---:|---:|";
@@ -206,14 +233,17 @@ void release_table(std::ostringstream& o, const ModelView& v, const std::string&
     const CellResult* s = depth >= 0 ? v.find(variant, kv, Metric::speed, "", depth) : nullptr;
     const Quality q = has_ppl ? quality(v, variant, kv, text, ctx) : Quality{};
     const double kb = kv_num(g, "k_bytes_per_token"), vb = kv_num(g, "v_bytes_per_token");
-    o << "| " << kv_label(kv) << " | " << bytes_per_block(g) << " | " << (g ? fmt("%.0f", kb + vb) : kDash) << " | "
-      << (g ? fmt("%.2f", compression(g, "kv_vs_fp16")) + "x" : kDash) << " | "
-      << (g ? fmt("%.2f", compression(g, "kv_vs_fp32")) + "x" : kDash) << " | "
+    o << "| " << kv_cell_label(v, variant, kv) << " | " << bytes_per_block(g) << " | " << (g ? fmt("%.0f", kb + vb) : kDash) << " | "
+      << (g ? fmt("%.2f", compression(g, "k_vs_fp16")) + "x / " + fmt("%.2f", compression(g, "kv_vs_fp16")) + "x" : kDash)
+      << " | "
+      << (g ? fmt("%.2f", compression(g, "k_vs_fp32")) + "x / " + fmt("%.2f", compression(g, "kv_vs_fp32")) + "x" : kDash)
+      << " | "
       << (depth >= 0 ? rate_text(v.a, s, measure) : kDash) << " | " << (depth >= 0 ? vs_fp32_text(v.a, s, measure) : kDash);
     for (const auto& p : peers) o << " | " << (depth >= 0 ? vs_peer_text(v.r, v.a, s, p, measure) : kDash);
     o << " | " << q.ppl << " | " << q.delta << " | " << q.kld << " | " << q.top1 << " |\n";
   }
   o << "\n";
+  warning_notes(o, v, variant);
 }
 
 void speed_table(std::ostringstream& o, const ModelView& v, const std::string& variant) {
@@ -239,7 +269,7 @@ void speed_table(std::ostringstream& o, const ModelView& v, const std::string& v
       auto part = [&](const char* m, bool measured) {
         return measured ? rate_text(v.a, c, m) + " | " + vs_fp32_text(v.a, c, m) : std::string(kDash) + " | " + kDash;
       };
-      o << "| " << kv_label(kv) << " | " << depth << " | " << part("pp_tok_s", c->cell.n_prompt > 0) << " | "
+      o << "| " << kv_cell_label(v, variant, kv) << " | " << depth << " | " << part("pp_tok_s", c->cell.n_prompt > 0) << " | "
         << part("tg_tok_s", c->cell.n_gen > 0) << " | " << in_cache << " | " << (flags.empty() ? "" : md_escape(flags))
         << " |\n";
     }
@@ -261,7 +291,7 @@ void quality_table(std::ostringstream& o, const ModelView& v, const std::string&
           in_cache = std::to_string(r.sample.value("max_tokens_in_cache", 0));
           break;
         }
-      o << "| " << kv_label(kv) << " | " << text << " | " << ctx << " | " << q.ppl << " | " << q.delta << " | " << q.kld
+      o << "| " << kv_cell_label(v, variant, kv) << " | " << text << " | " << ctx << " | " << q.ppl << " | " << q.delta << " | " << q.kld
         << " | " << q.top1 << " | " << scored << " | " << in_cache << " |\n";
     }
   o << "\n";
@@ -343,11 +373,16 @@ std::string status_counts(const Results& r) {
 std::string render_model_sections(const Results& r, const Analysis& a, const std::string& h) {
   std::ostringstream o;
   const VariantResult& def = r.default_variant();
+  o << render_model_sizes(r, a, h);
   for (const auto& m : r.inputs.models) {
     const ModelView v = view(r, a, m.name);
     if (v.kvs.empty()) continue;
     o << h << " Model " << model_title(r, m.name) << ": KV cache types (default variant `" << def.variant.name << "`)\n\n";
-    if (m.synthetic)
+    if (!m.generated_by.empty())
+      o << "**Synthetic weights**: random weights of a real model's shape, generated by bench-all (`"
+        << md_escape(m.generated_by) << "`). Its speed and cache-size figures are meaningful; quality is not measured "
+           "on it.\n\n";
+    else if (m.synthetic)
       o << "**Synthetic weights**: this model was generated by bench-all because no model of the suite was found. "
            "Its speed, KLD and top-1 figures are meaningful; its perplexities are not.\n\n";
     if (!m.found()) {
@@ -437,7 +472,10 @@ std::string render_provenance(const Results& r, const Analysis& a) {
   for (const auto& v : r.variants) o << engine_line(r, v);
   for (const auto& m : r.inputs.models)
     o << "- Model `" << m.name << "`: " << (m.found() ? m.path + ", sha256 " + short_sha(m.sha256) : "missing")
-      << (m.synthetic ? " (synthetic weights, generated by bench-all)" : "") << "\n";
+      << (m.synthetic ? " (synthetic weights, generated by bench-all" +
+                            (m.generated_by.empty() ? std::string() : ": " + md_escape(m.generated_by)) + ")"
+                      : std::string())
+      << "\n";
   for (const auto& t : r.inputs.texts)
     o << "- Text `" << t.name << "`: " << (t.found() ? t.path + ", sha256 " + short_sha(t.sha256) : "missing")
       << (t.synthetic ? " (synthetic text, generated by bench-all)" : "") << "\n";

@@ -102,7 +102,7 @@ json variant_json(const VariantResult& v) {
 
 json resource_json(const Resource& r) {
   return json{{"name", r.name}, {"file", r.file}, {"path", r.path}, {"found", r.found()}, {"searched", r.searched},
-              {"sha256", r.sha256}, {"synthetic", r.synthetic}};
+              {"sha256", r.sha256}, {"synthetic", r.synthetic}, {"generated_by", r.generated_by}};
 }
 
 json cell_json(const CellResult& c) {
@@ -147,6 +147,7 @@ Resource resource_from(const JsonNode& n) {
   for (const auto& s : n.at("searched").items()) r.searched.push_back(s.str_or_empty());
   r.sha256 = n.at("sha256").str_or_empty();
   r.synthetic = n.at("synthetic").boolean();
+  if (auto g = n.opt("generated_by")) r.generated_by = g->str_or_empty();  // absent before generated models
   return r;
 }
 

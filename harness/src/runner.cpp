@@ -50,12 +50,12 @@ struct Plan {
   std::string sha;
 };
 
-Plan make_plan(const SweepOptions& o, std::ostream& log) {
+Plan make_plan(const SweepOptions& o, std::ostream& log, bool generate = true) {
   Plan p{load_variants(o.variants_file), {}, {}, {}, {}, {}};
   p.suite = load_suite(o.suite_file, p.variants);
   for (const auto& [name, path] : o.binaries)
     if (!p.variants.find(name)) throw InputError("--binary " + name + "=" + path + ": unknown variant '" + name + "'", 2);
-  p.inputs = resolve_inputs(p.suite, o.root, log);
+  p.inputs = resolve_inputs(p.suite, o.root, log, generate);
   p.all = plan_cells(p.suite, p.inputs);
   p.mine = shard_cells(p.all, o.shard);
   p.sha = plan_sha256(p.all, p.suite, p.inputs);
@@ -67,7 +67,7 @@ Plan make_plan(const SweepOptions& o, std::ostream& log) {
 std::vector<Cell> planned_cells(const SweepOptions& o, std::FILE* log) {
   FileStream buf(log);
   std::ostream out(&buf);
-  Plan p = make_plan(o, out);
+  Plan p = make_plan(o, out, false);  // listing cells generates no model
   out.flush();
   return p.mine;
 }

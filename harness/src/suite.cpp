@@ -7,6 +7,7 @@
 #include "harness/json_check.h"
 #include "quant/kv_types.h"
 #include "quant/sha256.h"
+#include "quant/synthetic_model.h"
 
 namespace quant::harness {
 
@@ -23,6 +24,10 @@ std::string kv_name(const JsonNode& n) {
   const std::string s = n.str();
   if (!parse_kv_type(s)) n.fail("unknown KV cache type '" + s + "' (valid: " + kv_type_list() + ")");
   return s;
+}
+
+void check_name(const JsonNode& n, const std::string& name) {
+  if (name.find_first_of("/ ,") != std::string::npos) n.fail("names may not contain '/', ' ' or ','");
 }
 
 std::vector<SuiteFile> files(const JsonNode& list) {
@@ -52,6 +57,104 @@ std::vector<int> int_list(const JsonNode& n, int lo, int hi) {
   return out;
 }
 
+std::vector<KvPair> kv_list(const JsonNode& kv) {
+  std::vector<KvPair> out;
+  for (const auto& n : kv.items()) {
+    if (n.is_string() && n.raw() == "all") {
+      for (KvType t : all_kv_types()) out.push_back({std::string(kv_type_name(t)), std::string(kv_type_name(t))});
+      continue;
+    }
+    if (n.is_string()) {
+      const std::string t = kv_name(n);
+      out.push_back({t, t});
+      continue;
+    }
+    n.only({"k", "v"});
+    out.push_back({kv_name(n.at("k")), kv_name(n.at("v"))});
+  }
+  if (out.empty()) kv.fail("needs at least one KV type");
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out[i] == out[j]) kv.fail("KV pair " + out[i].k + "/" + out[i].v + " is listed twice");
+  return out;
+}
+
+// Speed fields present in `p` replace those of `sp`.
+void speed_fields(const JsonNode& p, SpeedSpec& sp) {
+  p.only({"n_prompt", "n_gen", "depths", "inner_reps", "reps", "warmup"});
+  if (auto x = p.opt("n_prompt")) sp.n_prompt = static_cast<int>(x->integer(0, 1 << 20));
+  if (auto x = p.opt("n_gen")) sp.n_gen = static_cast<int>(x->integer(0, 1 << 20));
+  if (sp.n_prompt == 0 && sp.n_gen == 0) p.fail("n_prompt and n_gen are both 0: nothing to measure");
+  if (auto x = p.opt("depths")) sp.depths = int_list(*x, 0, 1 << 20);
+  if (auto r = p.opt("inner_reps")) sp.inner_reps = static_cast<int>(r->integer(1, 10000));
+  if (auto r = p.opt("reps")) sp.reps = static_cast<int>(r->integer(1, 10000));
+  if (auto r = p.opt("warmup")) sp.warmup = static_cast<int>(r->integer(0, 100));
+}
+
+SynthModel synth_spec(const JsonNode& n) {
+  n.only({"preset", "type", "layers", "ctx", "seed"});
+  SynthModel m;
+  m.preset = n.at("preset").str();
+  if (!synthetic_preset(m.preset)) {
+    std::string names;
+    for (const auto& p : synthetic_preset_names()) names += (names.empty() ? "" : ", ") + p;
+    n.at("preset").fail("unknown preset '" + m.preset + "' (valid: " + names + ")");
+  }
+  m.type = n.at("type").str();
+  if (!synthetic_weight_type(m.type)) n.at("type").fail("unknown weight type '" + m.type + "'");
+  if (auto x = n.opt("layers")) m.layers = static_cast<int>(x->integer(1, 4096));
+  if (auto x = n.opt("ctx")) m.ctx = static_cast<int>(x->integer(1, 1 << 24));
+  if (auto x = n.opt("seed")) m.seed = static_cast<uint64_t>(x->integer(0, 1LL << 53));
+  return m;
+}
+
+// Models: {"name", "file"} or {"name", "synth": {...}}, each with optional "texts", "kv", "variants" and
+// "speed" (parsed after the suite's texts, variants and metrics, which they refine).
+std::vector<SuiteFile> models(const JsonNode& list, const Suite& s) {
+  std::vector<SuiteFile> out;
+  std::set<std::string> names;
+  const auto items = list.items();
+  if (items.empty()) list.fail("needs at least one entry");
+  for (const auto& n : items) {
+    n.only({"name", "file", "synth", "texts", "kv", "variants", "speed"});
+    SuiteFile f;
+    f.name = n.at("name").str();
+    check_name(n.at("name"), f.name);
+    if (!names.insert(f.name).second) n.at("name").fail("duplicate name '" + f.name + "'");
+    if (n.opt("file") && n.opt("synth")) n.fail("give \"file\" or \"synth\", not both");
+    if (auto x = n.opt("synth")) f.synth = synth_spec(*x);
+    else f.file = n.at("file").str();
+    if (auto t = n.opt("texts")) {
+      if (f.synth) t->fail("a generated model has synthetic weights: its perplexity means nothing");
+      for (const auto& i : t->items()) {
+        const std::string name = i.str();
+        if (std::none_of(s.texts.begin(), s.texts.end(), [&](const SuiteFile& x) { return x.name == name; }))
+          i.fail("text '" + name + "' is not in the suite's \"texts\"");
+        f.texts.push_back(name);
+      }
+      if (f.texts.empty()) t->fail("needs at least one text");
+    }
+    if (auto k = n.opt("kv")) f.kv = kv_list(*k);
+    if (auto vs = n.opt("variants")) {
+      for (const auto& i : vs->items()) {
+        const std::string v = i.str();
+        if (std::find(s.variants.begin(), s.variants.end(), v) == s.variants.end())
+          i.fail("variant '" + v + "' is not in the suite's \"variants\"");
+        f.variants.push_back(v);
+      }
+      if (f.variants.empty()) vs->fail("needs at least one variant");
+    }
+    if (auto p = n.opt("speed")) {
+      if (!s.speed) p->fail("the suite has no speed metric to refine");
+      SpeedSpec sp = *s.speed;
+      speed_fields(*p, sp);
+      f.speed = sp;
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
 }  // namespace
 
 Suite load_suite(const std::string& path, const VariantSet& variants) {
@@ -77,27 +180,9 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
   }
   if (s.variants.empty()) vs.fail("needs at least one variant");
 
-  s.models = files(root.at("models"));
   if (auto t = root.opt("texts")) s.texts = files(*t);
 
-  const JsonNode kv = root.at("kv");
-  for (const auto& n : kv.items()) {
-    if (n.is_string() && n.raw() == "all") {
-      for (KvType t : all_kv_types()) s.kv.push_back({std::string(kv_type_name(t)), std::string(kv_type_name(t))});
-      continue;
-    }
-    if (n.is_string()) {
-      const std::string t = kv_name(n);
-      s.kv.push_back({t, t});
-      continue;
-    }
-    n.only({"k", "v"});
-    s.kv.push_back({kv_name(n.at("k")), kv_name(n.at("v"))});
-  }
-  if (s.kv.empty()) kv.fail("needs at least one KV type");
-  for (size_t i = 0; i < s.kv.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (s.kv[i] == s.kv[j]) kv.fail("KV pair " + s.kv[i].k + "/" + s.kv[i].v + " is listed twice");
+  s.kv = kv_list(root.at("kv"));
 
   if (auto t = root.opt("threads")) s.threads = static_cast<int>(t->integer(1, 1024));
   if (auto t = root.opt("timeout_s")) s.timeout_s = t->number(1, 86400);
@@ -116,18 +201,14 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
     s.ppl = ps;
   }
   if (auto p = metrics.opt("speed")) {
-    p->only({"n_prompt", "n_gen", "depths", "inner_reps", "reps", "warmup"});
+    for (const char* required : {"n_prompt", "n_gen"}) (void)p->at(required);
     SpeedSpec sp;
-    sp.n_prompt = static_cast<int>(p->at("n_prompt").integer(0, 1 << 20));
-    sp.n_gen = static_cast<int>(p->at("n_gen").integer(0, 1 << 20));
-    if (sp.n_prompt == 0 && sp.n_gen == 0) p->fail("n_prompt and n_gen are both 0: nothing to measure");
-    sp.depths = p->opt("depths") ? int_list(p->at("depths"), 0, 1 << 20) : std::vector<int>{0};
-    if (auto r = p->opt("inner_reps")) sp.inner_reps = static_cast<int>(r->integer(1, 10000));
-    if (auto r = p->opt("reps")) sp.reps = static_cast<int>(r->integer(1, 10000));
-    if (auto r = p->opt("warmup")) sp.warmup = static_cast<int>(r->integer(0, 100));
+    sp.depths = {0};
+    speed_fields(*p, sp);
     s.speed = sp;
   }
   if (!s.ppl && !s.speed) metrics.fail("needs \"ppl\" or \"speed\"");
+  s.models = models(root.at("models"), s);
   if (auto o = root.opt("speed_overrides")) {
     if (!s.speed) o->fail("there is no speed metric to override");
     for (const auto& name : o->keys()) {

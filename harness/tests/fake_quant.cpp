@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "quant/kv_advice.h"
 #include "quant/sha256.h"
 
 using nlohmann::json;
@@ -174,6 +175,9 @@ int main(int argc, char** argv) {
              {"k_bits_per_element", bits_of(k)}, {"v_bits_per_element", bits_of(v)},
              {"compression", {{"k_vs_fp16", elems * 2 / kb}, {"k_vs_fp32", elems * 4 / kb},
                               {"kv_vs_fp16", elems * 4 / (kb + vb)}, {"kv_vs_fp32", elems * 8 / (kb + vb)}}}};
+  // As quant does: a warning when a KV type is known to be poor at this head dim.
+  const auto kt = quant::parse_kv_type(k), vt = quant::parse_kv_type(v);
+  j["warnings"] = kt && vt ? quant::kv_type_warnings(*kt, *vt, head_dim) : std::vector<std::string>{};
   if (bench) {
     std::string seed_text = env("FAKE_QUANT_SEED", "");
     if (const std::string counter = env("FAKE_QUANT_SEED_FILE", ""); !counter.empty()) {

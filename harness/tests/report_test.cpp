@@ -82,14 +82,14 @@ TEST_F(FixtureReport, ReleaseTableHoldsTheSamplesNumbers) {
   ASSERT_FALSE(fp32.empty()) << report_;
   const auto a = columns(fp32), b = columns(fp16);
   ASSERT_EQ(a.size(), 11u) << fp32;
-  // Type | Bytes/block | K+V bytes/token | vs fp16 | vs fp32 | tok/s | vs FP32 | PPL | delta | KLD | top-1
+  // Type | Bytes/block | K+V bytes/token | vs fp16 (K / K+V) | vs fp32 (K / K+V) | tok/s | vs FP32 | PPL | delta | KLD | top-1
   EXPECT_EQ(a[1], "32");     // 8 floats per head vector
   EXPECT_EQ(a[2], "1280");   // 5 layers x 4 heads x 8 x 4 bytes x (K + V)
-  EXPECT_EQ(a[3], "0.50x");
-  EXPECT_EQ(a[4], "1.00x");
+  EXPECT_EQ(a[3], "0.50x / 0.50x");
+  EXPECT_EQ(a[4], "1.00x / 1.00x");
   EXPECT_EQ(b[1], "16");
-  EXPECT_EQ(b[3], "1.00x");
-  EXPECT_EQ(b[4], "2.00x");
+  EXPECT_EQ(b[3], "1.00x / 1.00x");
+  EXPECT_EQ(b[4], "2.00x / 2.00x");
   const double tg32 = json_median(doc_, "cpu/stories260K/fp32,fp32/speed/p128n64/d0", "tg_tok_s");
   const double tg16 = json_median(doc_, "cpu/stories260K/fp16,fp16/speed/p128n64/d0", "tg_tok_s");
   EXPECT_EQ(tg32, 14500);  // warm-up run (14000, 13900, 14100) left out

@@ -42,6 +42,10 @@ struct SyntheticSpec {
   int threads = 1;        // generation threads (the output does not depend on it)
 };
 
+// The generator's version: bump it whenever the bytes written for some spec change (caches of generated
+// models, e.g. bench-all's under .cache/models/, are keyed by it). A test pins the bytes of one spec.
+inline constexpr int kSyntheticGeneratorVersion = 1;
+
 GgufWriter make_synthetic_model(const SyntheticSpec& spec);
 
 // The type tensor `name` (a GGUF tensor name, e.g. "blk.3.attn_v.weight") of row length `cols` gets.
@@ -53,5 +57,20 @@ GgmlType synthetic_tensor_type(const SyntheticSpec& spec, std::string_view name,
 // "gemma3-1b", "phi3-mini", "tiny"); nullopt for unknown names.
 std::optional<SyntheticSpec> synthetic_preset(std::string_view name);
 std::vector<std::string> synthetic_preset_names();
+
+// Weight types by quant-synth's names ("F32", "Q4_0", ..., "Q4_K_M"): the weight type and mix to set on a
+// spec; nullopt for unknown names.
+struct SyntheticWeights {
+  GgmlType weight_type;
+  WeightMix mix;
+};
+std::optional<SyntheticWeights> synthetic_weight_type(std::string_view name);
+std::vector<std::string> synthetic_weight_type_names();
+
+// The spec `quant-synth --preset P --type T [--layers L] [--ctx C] --seed S` writes (bench-all generates
+// suite models through it, so both give the same bytes); nullopt for an unknown preset or type.
+// layers and ctx 0: the preset's.
+std::optional<SyntheticSpec> synthetic_spec(std::string_view preset, std::string_view type, int layers, int ctx,
+                                            uint64_t seed);
 
 }  // namespace quant

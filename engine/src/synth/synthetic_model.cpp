@@ -1,5 +1,6 @@
 #include "quant/synthetic_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -124,6 +125,33 @@ std::optional<SyntheticSpec> synthetic_preset(std::string_view name) {
     return s;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> synthetic_weight_type_names() {
+  return {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q4_K_M"};
+}
+
+std::optional<SyntheticWeights> synthetic_weight_type(std::string_view name) {
+  if (name == "Q4_K_M") return SyntheticWeights{GgmlType::Q4_K, WeightMix::q4_k_m};
+  const auto names = synthetic_weight_type_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+  for (uint32_t id = 0; id < 64; ++id)
+    if (auto info = ggml_type_info(id); info && info->name == name) return SyntheticWeights{info->type, WeightMix::uniform};
+  return std::nullopt;
+}
+
+std::optional<SyntheticSpec> synthetic_spec(std::string_view preset, std::string_view type, int layers, int ctx,
+                                            uint64_t seed) {
+  auto spec = synthetic_preset(preset);
+  const auto weights = synthetic_weight_type(type);
+  if (!spec || !weights) return std::nullopt;
+  spec->weight_type = weights->weight_type;
+  spec->mix = weights->mix;
+  if (layers) spec->n_layer = layers;
+  if (ctx) spec->n_ctx_train = ctx;
+  spec->seed = seed;
+  spec->name += "-" + std::string(type);
+  return spec;
 }
 
 std::vector<std::string> synthetic_preset_names() {

@@ -23,8 +23,6 @@ namespace {
   std::exit(2);
 }
 
-const char* const kTypes[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q4_K_M"};
-
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -42,8 +40,7 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool json = false;
   app.add_option("--preset", preset, "shape: " + join(quant::synthetic_preset_names()))->required();
-  std::vector<std::string> type_names(std::begin(kTypes), std::end(kTypes));
-  app.add_option("--type", type, "weight type: " + join(type_names))->required();
+  app.add_option("--type", type, "weight type: " + join(quant::synthetic_weight_type_names()))->required();
   app.add_option("-o,--output", out, "GGUF file to write (replaced atomically)")->required();
   app.add_option("--seed", seed, "random seed (same seed, same bytes)");
   app.add_option("--layers", layers, "override the preset's layer count (smaller test models)")->check(CLI::Range(1, 4096));
@@ -58,27 +55,12 @@ int main(int argc, char** argv) {
     usage_error(e.what());
   }
 
-  auto spec = quant::synthetic_preset(preset);
-  if (!spec) usage_error("--preset: unknown preset '" + preset + "' (valid: " + join(quant::synthetic_preset_names()) + ")");
-  if (type == "Q4_K_M") {
-    spec->mix = quant::WeightMix::q4_k_m;
-    spec->weight_type = quant::GgmlType::Q4_K;
-  } else {
-    bool found = false;
-    for (uint32_t id = 0; id < 64 && !found; ++id) {
-      auto info = quant::ggml_type_info(id);
-      if (info && info->name == type && std::find(type_names.begin(), type_names.end(), type) != type_names.end()) {
-        spec->weight_type = info->type;
-        found = true;
-      }
-    }
-    if (!found) usage_error("--type: unknown weight type '" + type + "' (valid: " + join(type_names) + ")");
-  }
-  if (layers) spec->n_layer = layers;
-  if (ctx) spec->n_ctx_train = ctx;
-  spec->seed = seed;
+  if (!quant::synthetic_preset(preset))
+    usage_error("--preset: unknown preset '" + preset + "' (valid: " + join(quant::synthetic_preset_names()) + ")");
+  if (!quant::synthetic_weight_type(type))
+    usage_error("--type: unknown weight type '" + type + "' (valid: " + join(quant::synthetic_weight_type_names()) + ")");
+  auto spec = quant::synthetic_spec(preset, type, layers, ctx, seed);
   spec->threads = threads;
-  spec->name += "-" + type;
 
   try {
     const auto t0 = std::chrono::steady_clock::now();
@@ -108,6 +90,7 @@ int main(int argc, char** argv) {
                           {"preset", preset},
                           {"type", type},
                           {"seed", seed},
+                          {"generator_version", quant::kSyntheticGeneratorVersion},
                           {"n_layer", spec->n_layer},
                           {"n_params", params},
                           {"size_bytes", size},

@@ -8,6 +8,7 @@
 #include "quant/backend_factory.h"
 #include "quant/error.h"
 #include "quant/kv_codec.h"
+#include "quant/kv_advice.h"
 
 namespace quant::cli {
 
@@ -33,7 +34,11 @@ std::unique_ptr<Session> Context::session(const Options& o, int n_ctx, KvType k,
   so.k_type = k;
   so.v_type = v;
   so.max_batch = o.batch;
-  return std::make_unique<Session>(*model, *pool, *backend, so);
+  auto s = std::make_unique<Session>(*model, *pool, *backend, so);
+  // A poor choice for this model is allowed (defaults stay defaults) but never silent.
+  for (const auto& w : kv_type_warnings(k, v, s->cache().config().head_dim))
+    std::fprintf(stderr, "quant: warning: %s\n", w.c_str());
+  return s;
 }
 
 void check_cache_fits(const Model& model, int n_ctx, KvType k, KvType v) {

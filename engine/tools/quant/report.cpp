@@ -12,6 +12,7 @@
 #include "quant/build_info.h"
 #include "quant/cpu_features.h"
 #include "quant/kv_codec.h"
+#include "quant/kv_advice.h"
 #include "quant/matmul.h"
 #include "quant/sha256.h"
 
@@ -122,6 +123,7 @@ void add_kv(json& j, const Session& s) {
   j["config"]["k_type"] = kv_type_name(c.k_type);
   j["config"]["v_type"] = kv_type_name(c.v_type);
   j["config"]["n_ctx"] = s.n_ctx();
+  j["warnings"] = kv_type_warnings(c.k_type, c.v_type, c.head_dim);  // also printed on stderr
 }
 
 }  // namespace quant::cli

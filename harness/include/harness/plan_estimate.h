@@ -1,31 +1,33 @@
 #pragma once
-// `bench-all plan`: how many quant processes a plan starts and how long they should take, estimated from
-// the run times of an earlier sweep of the same suite (builds not included).
-#include <optional>
+// How long a plan will take: for each cell, the mean wall time of its runs in earlier journals under
+// <root>/reports (the same cell id), else a model-size estimate (weight bytes read per token, tokens the
+// cell's runs process, model loading). `bench-all plan` prints it.
+#include <map>
 #include <string>
 #include <vector>
 
 #include "harness/cells.h"
-#include "harness/results.h"
+#include "harness/inputs.h"
+#include "harness/suite.h"
 
 namespace quant::harness {
 
 struct PlanEstimate {
-  int runs = 0;                // warm-up + measured processes over every cell
-  double max_seconds = 0;      // every run at its timeout
-  std::optional<double> seconds;  // from the earlier sweep; empty without one (or without ok runs)
-  int cells_by_id = 0;         // cells timed from the same cell in the earlier sweep
-  int cells_by_metric = 0;     // cells timed from the median run of their metric there
+  int cells = 0, runs = 0;
+  double seconds = 0;
+  int from_journal = 0, from_model_size = 0;  // cells estimated each way
 };
 
-// Per cell: runs x the median wall time of the earlier sweep's ok runs of the same cell, else of every
-// ok run of the same metric; cells with neither leave `seconds` empty.
-PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Results* earlier);
+// Mean wall seconds per run, by cell id, over every run line of <reports_dir>/*/journal.jsonl.
+std::map<std::string, double> journal_run_seconds(const std::string& reports_dir);
 
-// reports/<suite>-*/results.json of the newest sweep of this suite (by file time), or "".
-std::string newest_results_of_suite(const std::string& root, const std::string& suite_name);
+// Weight bytes of a model: its file, or for a generated model not written yet its spec's size.
+double model_weight_bytes(const Resource& model, const SuiteFile* line);
 
-// "2 h 05 min", "3 min 20 s", "12 s".
-std::string duration_text(double seconds);
+// Seconds one run of `cell` takes by the model-size estimate.
+double model_size_run_seconds(const Cell& cell, double weight_bytes);
+
+PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
+                           const std::string& reports_dir);
 
 }  // namespace quant::harness

@@ -281,27 +281,17 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   o.variants_file = variants_file(o.root, a.variants);
   o.suite_file = existing_suite(o.root, a.suite);
   if (!a.shard.empty()) o.shard = parse_shard(a.shard);
-  const std::vector<Cell> cells = planned_cells(o, stderr);
-  for (const auto& cell : cells)
-    std::printf("%s  %d runs (%d warm-up)\n", cell.id.c_str(), cell.runs(), cell.warmup);
-  // The estimate comes from the newest earlier sweep of the same suite on this machine.
-  const std::string earlier_path = newest_results_of_suite(o.root, load_suite(o.suite_file, load_variants(o.variants_file)).name);
-  std::optional<Results> earlier;
-  if (!earlier_path.empty()) try {
-      earlier = load_results(earlier_path);
-    } catch (const InputError& err) {  // the plan itself is fine; only its estimate is lost
-      std::fprintf(stderr, "bench-all: warning: no duration estimate: %s\n", err.what());
-    }
-  const PlanEstimate e = estimate_plan(cells, earlier ? &*earlier : nullptr);
-  std::printf("bench-all: %zu cells, %d runs (quant processes)", cells.size(), e.runs);
-  if (e.seconds)
-    std::printf("; about %s from the run times in %s (%d cells timed by their own runs, %d by their metric's "
-                "median; builds not included)\n", duration_text(*e.seconds).c_str(), shown_path(earlier_path).c_str(),
-                e.cells_by_id, e.cells_by_metric);
-  else
-    std::printf("; no estimate (%s); at most %s if every run hit its timeout\n",
-                !earlier ? "no earlier sweep of this suite under reports/" : "the earlier sweep lacks a metric of this plan",
-                duration_text(e.max_seconds).c_str());
+  // Listing generates no model: a generated one not written yet is sized from its spec.
+  const Suite suite = load_suite(o.suite_file, load_variants(o.variants_file));
+  std::ostringstream log;
+  const Inputs inputs = resolve_inputs(suite, o.root, log, false);
+  std::fputs(log.str().c_str(), stderr);
+  const auto cells = shard_cells(plan_cells(suite, inputs), o.shard);
+  for (const auto& cell : cells) std::printf("%s  %d runs (%d warm-up)\n", cell.id.c_str(), cell.runs(), cell.warmup);
+  const PlanEstimate e = estimate_plan(cells, suite, inputs, (fs::path(o.root) / "reports").string());
+  std::fprintf(stderr, "bench-all: %d cells, %d runs; estimated %.0f s (%.1f min): %d cells from earlier journals' run "
+               "times, %d from a model-size estimate\n", e.cells, e.runs, e.seconds, e.seconds / 60, e.from_journal,
+               e.from_model_size);
   return 0;
 }
 
