@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "harness/counts.h"
 #include "harness/inputs.h"
 #include "harness/journal.h"
 #include "harness/process.h"
@@ -134,7 +135,7 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   }
 
   // Build (or take) each variant some runnable cell of this shard needs.
-  for (const auto& name : plan.suite.variants) {
+  for (const auto& name : built_variants(plan.suite)) {
     const Variant& v = *plan.variants.find(name);
     VariantResult vr{v, {}};
     vr.build.variant = name;
@@ -230,8 +231,13 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
       const Variant& v = *plan.variants.find(c.cell.variant);
       const std::string binary = r.variant(v.name)->build.binary;
       const std::string date = utc_now();
-      const ProcessResult p = run_process(quant_command(c.cell, v, binary, plan.inputs), v.env, c.cell.timeout_s);
-      RunRecord run = interpret_run(c.cell, round, v, plan.inputs, p, date);
+      RunRecord run;
+      if (c.cell.metric == Metric::counts) {
+        run = run_count(c.cell, round, v, binary, plan.inputs, date);
+      } else {
+        const ProcessResult p = run_process(quant_command(c.cell, v, binary, plan.inputs), v.env, c.cell.timeout_s);
+        run = interpret_run(c.cell, round, v, plan.inputs, p, date);
+      }
       check_binary(c.cell, run);
       journal->append(run);
       c.runs.push_back(run);
