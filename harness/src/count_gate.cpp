@@ -1,5 +1,7 @@
 #include "harness/count_gate.h"
 
+#include <cmath>
+
 #include "harness/analysis.h"
 #include "harness/counts.h"
 #include "harness/format.h"
@@ -48,7 +50,9 @@ std::vector<Check> judge_counts(const std::string& variant, const CellResult& ba
                                   fmt("%+.2f%%", (ratio - 1) * 100) + ", tolerance " + fmt_percent(tol, 1) + ")";
       const std::string what = instr ? "instructions" : "simulated LL misses";
       // "1% more" is a regression: the tolerance itself counts (1e-12 absorbs the division's rounding).
-      if (ratio - 1 >= tol - 1e-12) c.decision = {Verdict::regression, "more " + what + ": " + numbers};
+      if (!instr && std::fabs(now - b) < t.counts.ll_miss_floor)
+        c.decision = {Verdict::unchanged, "within " + fmt("%g", t.counts.ll_miss_floor) + " miss per token: " + numbers};
+      else if (ratio - 1 >= tol - 1e-12) c.decision = {Verdict::regression, "more " + what + ": " + numbers};
       else if (1 - ratio >= tol - 1e-12)
         c.decision = {Verdict::improvement, "fewer " + what + ": " + numbers +
                                                 "; update the baseline so the gate keeps the gain"};

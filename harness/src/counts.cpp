@@ -44,8 +44,8 @@ std::vector<CallgrindDump> read_callgrind_dumps(const std::string& out_file) {
       if (line.rfind("events:", 0) == 0) {
         std::istringstream s(line.substr(7));
         for (std::string w; s >> w;) names.push_back(w);
-      } else if (line.rfind("trigger:", 0) == 0) {
-        d.part = line.substr(8);
+      } else if (line.rfind("trigger:", 0) == 0 || line.rfind("desc: Trigger:", 0) == 0) {
+        d.part = line.substr(line.find(':', line[0] == 'd' ? 6 : 0) + 1);
         d.part.erase(0, d.part.find_first_not_of(' '));
         const std::string prefix = "Client Request: ";
         if (d.part.rfind(prefix, 0) == 0) d.part = d.part.substr(prefix.size());

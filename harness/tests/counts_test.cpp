@@ -15,6 +15,7 @@
 #include "harness_test_support.h"
 #include "gate_test_support.h"
 #include "quant/error.h"
+#include "quant/sha256.h"
 
 namespace quant::harness {
 namespace {
@@ -24,9 +25,9 @@ using nlohmann::json;
 
 std::string dump_text(const std::string& trigger, double ir, double ilmr, double dlmr, double dlmw) {
   return "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 1\ncmd: quant\npart: 1\n\n"
-         "positions: line\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\nsummary: " +
+         "desc: Trigger: " + trigger + "\n\npositions: line\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\nsummary: " +
          std::to_string(ir) + " 0 0 0 0 0 " + std::to_string(ilmr) + " " + std::to_string(dlmr) + " " +
-         std::to_string(dlmw) + "\ntrigger: " + trigger + "\n\nfl=(1) x.cpp\nfn=(1) f\n1 5\n\ntotals: " +
+         std::to_string(dlmw) + "\n\nfl=(1) x.cpp\nfn=(1) f\n1 5\n\ntotals: " +
          std::to_string(ir) + " 0 0 0 0 0 " + std::to_string(ilmr) + " " + std::to_string(dlmr) + " " +
          std::to_string(dlmw) + "\n";
 }
@@ -104,6 +105,9 @@ TEST(Counts, PlainToleranceFiresOnOnePercentAndIsSilentOnIdentical) {
             Verdict::improvement);
   EXPECT_EQ(verdict_of(judge_counts("counts", base, count_cell(1e6, 600), t), "tg_ll_miss_per_token"),
             Verdict::regression);
+  // A model that fits the simulated LL: a change below one miss per token is not judged.
+  EXPECT_EQ(verdict_of(judge_counts("counts", count_cell(1e6, 0.1), count_cell(1e6, 0.5), t), "tg_ll_miss_per_token"),
+            Verdict::unchanged);
   // Another kernel set (or Valgrind, compiler, flags): not comparable, so the gate cannot decide.
   const auto other = judge_counts("counts", base, count_cell(1e6, 500, counter("scalar")), t);
   ASSERT_EQ(other.size(), 1u);
@@ -163,6 +167,7 @@ TEST(Counts, RealEngineCountsRepeatAndOnePercentExtraWorkIsFlagged) {
   m.name = "stories260K";
   m.file = "stories260K.gguf";
   m.path = shared + "/models/stories260K.gguf";
+  m.sha256 = sha256_file(m.path);
   in.models.push_back(m);
   Cell c;
   c.metric = Metric::counts;
@@ -181,19 +186,23 @@ TEST(Counts, RealEngineCountsRepeatAndOnePercentExtraWorkIsFlagged) {
   v.backend = "cpu";
   v.build_type = "Release";
   v.env = {{"QUANT_ISA", "avx2"}};
+  // The fixed-flag build of the count variant when it exists (it runs on any AVX2 host), else this build.
+  std::string binary = std::string(QUANT_SOURCE_DIR) + "/build-counts/engine/quant";
+  if (const char* b = std::getenv("QUANT_COUNTS_BIN"); b && *b) binary = b;
+  if (!fs::exists(binary)) binary = QUANT_BIN;
   auto run = [&](uint64_t extra) {
     test::ScopedEnv e("QUANT_TEST_EXTRA_WORK", std::to_string(extra));
     CellResult cr;
     cr.cell = c;
-    cr.runs.push_back(run_count(c, 0, v, QUANT_BIN, in, "now"));
+    cr.runs.push_back(run_count(c, 0, v, binary, in, "now"));
     cr.status = cr.runs[0].ok() ? "ok" : "error";
     return cr;
   };
   const CellResult a = run(0);
   if (!a.ok() && (a.runs[0].stderr_tail.find("unhandled instruction") != std::string::npos ||
                   a.runs[0].stderr_tail.find("SIGILL") != std::string::npos))
-    GTEST_SKIP() << "this build uses instructions Valgrind cannot run (-march=native on an AVX-512 host?); the "
-                    "count variant's fixed-flag build can: " << a.runs[0].error;
+    GTEST_SKIP() << binary << " uses instructions Valgrind cannot run (-march=native on an AVX-512 host?); the "
+                    "count variant's fixed-flag build can (build-counts/, or QUANT_COUNTS_BIN): " << a.runs[0].error;
   ASSERT_TRUE(a.ok()) << a.runs[0].error << "\n" << a.runs[0].stderr_tail;
   const json& s = a.runs[0].sample;
   EXPECT_EQ(s.at("counter").at("kernels"), "avx2");

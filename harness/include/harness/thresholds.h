@@ -21,6 +21,7 @@ struct TimingThresholds {
 struct CountThresholds {
   double instr = 0.01;
   double ll_miss = 0.05;
+  double ll_miss_floor = 1.0;  // misses per token: smaller changes are never judged (a model that fits the LL)
 };
 
 struct Thresholds {

@@ -307,7 +307,8 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
       for (const auto& cell : run.arms[0].cells) run.cells.push_back(cell.cell);
       sweeps.push_back(std::move(run));
     }
-    if (sweeps.empty()) throw InputError("--from " + a.from + ": no sweep-1-a.results.json / sweep-1-b.results.json");
+    if (sweeps.empty() && !fs::exists(fs::path(a.from) / "counts-1.results.json"))
+      throw InputError("--from " + a.from + ": no sweep-1-a.results.json / sweep-1-b.results.json (nor counts-1.results.json)");
   } else {
     PairedOptions o;
     o.root = root;
