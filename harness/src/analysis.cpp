@@ -23,6 +23,12 @@ std::vector<std::string> measures_of(const Cell& c) {
     if (c.n_gen > 0) m.push_back("tg_tok_s");
     return m;
   }
+  if (c.metric == Metric::counts) {
+    std::vector<std::string> m;
+    if (c.n_prompt > 0) m.insert(m.end(), {"pp_instr_per_token", "pp_ll_miss_per_token"});
+    if (c.n_gen > 0) m.insert(m.end(), {"tg_instr_per_token", "tg_ll_miss_per_token"});
+    return m;
+  }
   if (c.kld) return {"ppl", "ppl_delta", "kld", "top1"};
   return {"ppl"};
 }
@@ -61,6 +67,8 @@ void collect(const CellResult& c, const std::string& measure, std::vector<double
     const json& s = r.sample;
     if (measure == "pp_tok_s" || measure == "tg_tok_s") {
       for (const auto& v : s.at(measure)) values.push_back(v.get<double>());
+    } else if (c.cell.metric == Metric::counts) {
+      if (s.contains(measure)) values.push_back(s.at(measure).get<double>());
     } else if (measure == "ppl") {
       values.push_back(s.at("ppl").get<double>());
       unc.push_back(s.at("ppl_uncertainty").get<double>());

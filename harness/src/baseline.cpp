@@ -67,6 +67,12 @@ double test_delay_us(const RunRecord& run) {
   return d.is_number() ? d.get<double>() : 0;
 }
 
+double test_extra_work(const RunRecord& run) {
+  if (!run.sample.is_object() || !run.sample.contains("test_extra_work")) return 0;
+  const json& d = run.sample.at("test_extra_work");
+  return d.is_number() ? d.get<double>() : 0;
+}
+
 Results baseline_of_variant(const Results& r, const std::string& variant) {
   Results b = r;
   b.cells.clear();
@@ -86,6 +92,9 @@ std::vector<std::string> update_baseline(const Results& r, const std::string& ro
       if (test_delay_us(run) > 0)
         throw InputError("baseline update: cell " + c.cell.id + " was measured with QUANT_TEST_DELAY_US=" +
                          std::to_string(static_cast<long>(test_delay_us(run))) + " (a test-only slowdown)");
+      else if (test_extra_work(run) > 0)
+        throw InputError("baseline update: cell " + c.cell.id + " was measured with QUANT_TEST_EXTRA_WORK=" +
+                         std::to_string(static_cast<long long>(test_extra_work(run))) + " (test-only extra work)");
   const fs::path dir = fs::path(baseline_dir(root, r.suite_name)) / m->slug();
   std::vector<std::string> written;
   for (const auto& v : r.variants) {

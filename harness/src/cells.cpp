@@ -9,7 +9,7 @@
 
 namespace quant::harness {
 
-const char* metric_name(Metric m) { return m == Metric::ppl ? "ppl" : "speed"; }
+const char* metric_name(Metric m) { return m == Metric::ppl ? "ppl" : m == Metric::speed ? "speed" : "counts"; }
 
 std::string Cell::params_text() const {
   std::ostringstream s;
@@ -24,7 +24,7 @@ std::string Cell::params_text() const {
 std::string cell_id(const Cell& c) {
   std::string id = c.variant + "/" + c.model + "/" + c.kv.k + "," + c.kv.v + "/";
   if (c.metric == Metric::ppl) return id + "ppl/" + c.text + "/c" + std::to_string(c.ctx);
-  return id + "speed/p" + std::to_string(c.n_prompt) + "n" + std::to_string(c.n_gen) + "/d" + std::to_string(c.depth);
+  return id + metric_name(c.metric) + "/p" + std::to_string(c.n_prompt) + "n" + std::to_string(c.n_gen) + "/d" + std::to_string(c.depth);
 }
 
 namespace {
@@ -79,6 +79,22 @@ std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
               cells.push_back(c);
             }
       }
+    if (const auto& k = suite.counts;
+        k && (k->models.empty() || std::find(k->models.begin(), k->models.end(), m.name) != k->models.end()))
+      for (int depth : k->depths)
+        for (const auto& kv : k->kv.empty() ? suite.kv : k->kv) {
+          Cell c = base(m.name, kv, k->variant);
+          c.metric = Metric::counts;
+          c.n_prompt = k->n_prompt;
+          c.n_gen = k->n_gen;
+          c.depth = depth;
+          c.inner_reps = 1;
+          c.reps = k->reps;
+          c.threads = 1;  // counts of several threads include their waiting
+          if (k->timeout_s > 0) c.timeout_s = k->timeout_s;
+          c.id = cell_id(c);
+          cells.push_back(c);
+        }
     if (!suite.speed) continue;
     const SpeedSpec& s = line && line->speed ? *line->speed : *suite.speed;
     for (int depth : s.depths)

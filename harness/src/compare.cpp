@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "harness/analysis.h"
+#include "harness/count_gate.h"
+#include "harness/gate_visibility.h"
 #include "harness/format.h"
 #include "quant/error.h"
 
@@ -49,6 +51,18 @@ std::vector<double> values_only(const std::vector<std::pair<int, double>>& v) {
   std::vector<double> out;
   for (const auto& [i, x] : v) out.push_back(x);
   return out;
+}
+
+std::string GateReport::outcome() const {
+  if (failed()) return "fail";
+  if (no_baseline) return "no baseline";
+  if (count(Verdict::cannot_decide) > 0) return "cannot decide";
+  return "pass";
+}
+
+int gate_exit_code(const GateReport& g) {
+  const std::string o = g.outcome();
+  return o == "fail" ? 1 : o == "no baseline" ? kExitNoBaseline : o == "cannot decide" ? kExitCannotDecide : 0;
 }
 
 namespace {
@@ -161,6 +175,10 @@ struct Comparer {
       const std::string geometry = b.cell.variant + "/" + b.cell.model + "/" + b.cell.kv.k + "," + b.cell.kv.v;
       if (bytes_seen.insert(geometry).second)
         deterministic(bu, id, "kv_bytes_per_token", kv_bytes(b), kv_bytes(*c), tol.at("bytes"), true);
+      if (b.cell.metric == Metric::counts) {
+        for (auto& x : judge_counts(bu.variant, b, *c, t)) g.checks.push_back(x);
+        continue;
+      }
       if (b.cell.metric == Metric::ppl) {
         for (const auto& m : measures_of(b.cell))
           deterministic(bu, id, m, median_of(b, m), median_of(*c, m), tol.at(m), m != "top1");
@@ -225,7 +243,8 @@ std::vector<std::pair<BaselineUse, Results>> find_baselines(const Results& curre
   const std::vector<BaselineFile> all = list_baselines(root, current.suite_name);
   if (all.empty())
     throw InputError("compare: no baselines for suite " + current.suite_name + " in " +
-                     baseline_dir(root, current.suite_name) + " (store one with: bench-all baseline update RESULTS)");
+                     baseline_dir(root, current.suite_name) + " (store one with: bench-all baseline update RESULTS)",
+                     kExitNoBaseline);
   std::vector<std::pair<BaselineUse, Results>> out;
   for (const auto& v : current.variants) {
     bool measured = false;
@@ -285,13 +304,17 @@ void rows(std::ostringstream& o, const std::vector<const Check*>& list) {
 std::string render_gate_markdown(const GateReport& g) {
   std::ostringstream o;
   const int reg = g.count(Verdict::regression), imp = g.count(Verdict::improvement),
-            inc = g.count(Verdict::inconclusive), same = g.count(Verdict::unchanged);
+            inc = g.count(Verdict::inconclusive), same = g.count(Verdict::unchanged),
+            undecided = g.count(Verdict::cannot_decide);
   int updates = 0;
   for (const auto& c : g.checks) updates += c.needs_baseline_update;
-  o << "## bench-all " << g.command << ": " << (g.failed() ? "FAIL" : "PASS") << "\n\n";
+  std::string outcome = g.outcome();
+  for (auto& ch : outcome) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  o << "## bench-all " << g.command << ": " << outcome << "\n\n";
   if (!g.title.empty()) o << g.title << "\n\n";
   o << g.checks.size() << " checks: " << reg << " regression" << (reg == 1 ? "" : "s") << ", " << imp << " improvement"
     << (imp == 1 ? "" : "s") << ", " << inc << " inconclusive, " << same << " unchanged";
+  if (undecided) o << ", " << undecided << " cannot decide";
   if (updates) o << "; " << updates << " deterministic figure" << (updates == 1 ? "" : "s") << " changed (needs a reviewed baseline update)";
   o << ".\n\n";
   for (const auto& b : g.baselines)
@@ -327,9 +350,16 @@ std::string render_gate_markdown(const GateReport& g) {
     rows(o, rest);
     o << "</details>\n\n";
   }
+  if (!g.failed() && undecided)
+    o << "CANNOT DECIDE is not a pass: " << undecided << " check" << (undecided == 1 ? "" : "s")
+      << " could never flag a slowdown (too few repetitions for the test to reach p < alpha, or figures that are "
+         "not comparable). Run more repetitions (speed `reps`) or store a comparable baseline.\n\n";
+  if (g.no_baseline)
+    o << "NO BASELINE is not a pass: nothing was judged. Store one with `bench-all baseline update RESULTS`.\n\n";
   if (g.failed() && g.command == "compare")
     o << "A regression fails the gate. If a change is intended (a deterministic figure moved, or a slowdown is "
          "accepted), store new baselines in the same change: `bench-all baseline update RESULTS`.\n";
+  o << "\n" << visibility_footer(g);
   return o.str();
 }
 
@@ -344,10 +374,11 @@ json gate_json(const GateReport& g) {
   j["schema"] = "bench-all.verdict";
   j["schema_version"] = 2;  // 2: baseline/current are numbers (null for status checks), their text in *_text
   j["command"] = g.command;
-  j["verdict"] = g.failed() ? "fail" : "pass";
+  j["verdict"] = g.outcome();
   j["title"] = g.title;
   j["counts"] = {{"regression", g.count(Verdict::regression)}, {"improvement", g.count(Verdict::improvement)},
-                 {"inconclusive", g.count(Verdict::inconclusive)}, {"unchanged", g.count(Verdict::unchanged)}};
+                 {"inconclusive", g.count(Verdict::inconclusive)}, {"unchanged", g.count(Verdict::unchanged)},
+                 {"cannot_decide", g.count(Verdict::cannot_decide)}};
   j["notes"] = g.notes;
   j["baselines"] = json::array();
   for (const auto& b : g.baselines)

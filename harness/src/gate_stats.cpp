@@ -115,6 +115,21 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   return normal_two_sided(u, m * n / 2, var);
 }
 
+double mann_whitney_min_p(int m, int n) {
+  if (m <= 0 || n <= 0) return 1.0;
+  std::vector<double> a, b;
+  for (int i = 0; i < m; ++i) a.push_back(i);
+  for (int i = 0; i < n; ++i) b.push_back(m + i);
+  return mann_whitney_p(a, b);
+}
+
+double wilcoxon_min_p(int n) {
+  if (n <= 0) return 1.0;
+  std::vector<double> d;
+  for (int i = 1; i <= n; ++i) d.push_back(i);
+  return wilcoxon_signed_rank_p(d);
+}
+
 double wilcoxon_signed_rank_p(const std::vector<double>& differences) {
   std::vector<double> d;
   for (double x : differences)

@@ -104,6 +104,9 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
       if (test_delay_us(run) > 0) {
         f.add("no-test-delay", "measured with the test-only slowdown QUANT_TEST_DELAY_US", id);
         break;
+      } else if (test_extra_work(run) > 0) {
+        f.add("no-test-delay", "measured with the test-only extra work QUANT_TEST_EXTRA_WORK", id);
+        break;
       }
     // enough-samples and context-filled
     if (c.cell.metric == Metric::speed) {
@@ -174,7 +177,7 @@ std::vector<RuleViolation> check_methodology(const Results& r, const Methodology
   for (const auto& c : r.cells) {
     if (!c.ok() || peer(c)) continue;
     builds[c.cell.variant].insert(build_key(c.engine));
-    threads.insert(c.cell.threads);
+    if (c.cell.metric != Metric::counts) threads.insert(c.cell.threads);  // counts always run 1 thread
     const json b = c.engine.value("build", json::object());
     commits.insert(b.value("git_commit", "?") + (b.value("git_dirty", false) ? "+dirty" : ""));
     const json cfg = c.engine.value("config", json::object());

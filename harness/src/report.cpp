@@ -410,7 +410,8 @@ std::string render_model_sections(const Results& r, const Analysis& a, const std
     for (const auto& vr : r.variants) {
       if (vr.variant.is_default || vr.variant.is_peer()) continue;
       bool any = false;
-      for (const auto& c : r.cells) any |= c.cell.model == m.name && c.cell.variant == vr.variant.name;
+      for (const auto& c : r.cells)  // count cells have no timings to put beside the default build's
+        any |= c.cell.model == m.name && c.cell.variant == vr.variant.name && c.cell.metric != Metric::counts;
       if (!any) continue;
       o << h << "# Builds: " << model_title(r, m.name) << ", default `" << def.variant.name << "` vs `"
         << vr.variant.name << "`\n\n";

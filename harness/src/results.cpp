@@ -180,8 +180,9 @@ CellResult cell_from(const JsonNode& n) {
   x.variant = n.at("variant").str();
   x.model = n.at("model").str();
   const std::string metric = n.at("metric").str();
-  if (metric != "ppl" && metric != "speed") n.at("metric").fail("expected \"ppl\" or \"speed\"");
-  x.metric = metric == "ppl" ? Metric::ppl : Metric::speed;
+  if (metric != "ppl" && metric != "speed" && metric != "counts")
+    n.at("metric").fail("expected \"ppl\", \"speed\" or \"counts\"");
+  x.metric = metric == "ppl" ? Metric::ppl : metric == "speed" ? Metric::speed : Metric::counts;
   x.kv = {n.at("k_type").str(), n.at("v_type").str()};
   for (const char* k : {"k_type", "v_type"})
     if (!parse_kv_type(n.at(k).str())) n.at(k).fail("unknown KV cache type (valid: " + kv_type_list() + ")");

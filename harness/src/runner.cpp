@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/folder_lock.h"
+#include "harness/counts.h"
 #include "harness/inputs.h"
 #include "harness/journal.h"
 #include "harness/peer_llamacpp.h"
@@ -137,7 +138,7 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
   }
 
   // Build (or take) each variant some runnable cell of this shard needs.
-  for (const auto& name : plan.suite.variants) {
+  for (const auto& name : built_variants(plan.suite)) {
     const Variant& v = *plan.variants.find(name);
     VariantResult vr{v, {}};
     vr.build.variant = name;
@@ -244,11 +245,17 @@ SweepOutcome run_sweep(SweepOptions o, std::FILE* log) {
       const Variant& v = *plan.variants.find(c.cell.variant);
       const std::string binary = r.variant(v.name)->build.binary;
       const std::string date = utc_now();
-      const auto argv = v.is_peer() ? llamacpp_command(c.cell, v, r.variant(v.name)->build.build_dir, plan.inputs)
-                                    : quant_command(c.cell, v, binary, plan.inputs);
-      const ProcessResult p = v.is_peer() ? run_llamacpp(argv, c.cell.timeout_s) : run_process(argv, v.env, c.cell.timeout_s);
-      RunRecord run = v.is_peer() ? interpret_llamacpp_run(c.cell, round, v, plan.inputs, argv, p, date)
-                                  : interpret_run(c.cell, round, v, plan.inputs, p, date);
+      RunRecord run;
+      if (c.cell.metric == Metric::counts) {
+        run = run_count(c.cell, round, v, binary, plan.inputs, date);
+      } else {
+        const auto argv = v.is_peer() ? llamacpp_command(c.cell, v, r.variant(v.name)->build.build_dir, plan.inputs)
+                                      : quant_command(c.cell, v, binary, plan.inputs);
+        const ProcessResult p =
+            v.is_peer() ? run_llamacpp(argv, c.cell.timeout_s) : run_process(argv, v.env, c.cell.timeout_s);
+        run = v.is_peer() ? interpret_llamacpp_run(c.cell, round, v, plan.inputs, argv, p, date)
+                          : interpret_run(c.cell, round, v, plan.inputs, p, date);
+      }
       check_binary(c.cell, run);
       journal->append(run);
       c.runs.push_back(run);

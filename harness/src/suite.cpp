@@ -44,19 +44,7 @@ std::vector<SuiteFile> files(const JsonNode& list) {
   return out;
 }
 
-std::vector<int> int_list(const JsonNode& n, int lo, int hi) {
-  std::vector<int> out;
-  std::set<int> seen;
-  const auto items = n.items();
-  if (items.empty()) n.fail("needs at least one value");
-  for (const auto& i : items) {
-    const int v = static_cast<int>(i.integer(lo, hi));
-    if (!seen.insert(v).second) i.fail("duplicate value " + std::to_string(v));
-    out.push_back(v);
-  }
-  return out;
-}
-
+// "all", a type name (K and V alike) or {"k": ..., "v": ...}; no pair twice.
 std::vector<KvPair> kv_list(const JsonNode& kv) {
   std::vector<KvPair> out;
   for (const auto& n : kv.items()) {
@@ -76,6 +64,19 @@ std::vector<KvPair> kv_list(const JsonNode& kv) {
   for (size_t i = 0; i < out.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (out[i] == out[j]) kv.fail("KV pair " + out[i].k + "/" + out[i].v + " is listed twice");
+  return out;
+}
+
+std::vector<int> int_list(const JsonNode& n, int lo, int hi) {
+  std::vector<int> out;
+  std::set<int> seen;
+  const auto items = n.items();
+  if (items.empty()) n.fail("needs at least one value");
+  for (const auto& i : items) {
+    const int v = static_cast<int>(i.integer(lo, hi));
+    if (!seen.insert(v).second) i.fail("duplicate value " + std::to_string(v));
+    out.push_back(v);
+  }
   return out;
 }
 
@@ -155,13 +156,52 @@ std::vector<SuiteFile> models(const JsonNode& list, const Suite& s) {
   return out;
 }
 
+CountSpec count_spec(const JsonNode& n, const Suite& s, const VariantSet& variants) {
+  n.only({"variant", "models", "kv", "n_prompt", "n_gen", "depths", "reps", "timeout_s"});
+  CountSpec c;
+  c.variant = n.at("variant").str();
+  const Variant* v = variants.find(c.variant);
+  if (!v) n.at("variant").fail("unknown variant '" + c.variant + "' (not in " + variants.file + ")");
+  // -march=native code differs between hosts (and Valgrind cannot run AVX-512): counts need fixed flags.
+  auto native = v->cmake_options.find("QUANT_NATIVE");
+  if (v->backend != "cpu" || native == v->cmake_options.end() || native->second != "OFF")
+    n.at("variant").fail("variant '" + c.variant + "' must be a cpu build with cmake_options.QUANT_NATIVE = \"OFF\" "
+                         "(fixed compiler flags, so every host runs the same code)");
+  auto isa = v->env.find("QUANT_ISA");
+  if (isa == v->env.end() || (isa->second != "avx2" && isa->second != "scalar"))
+    n.at("variant").fail("variant '" + c.variant + "' must pin the kernel set with env QUANT_ISA = \"avx2\" or "
+                         "\"scalar\" (Valgrind cannot run AVX-512)");
+  if (auto m = n.opt("models"))
+    for (const auto& x : m->items()) {
+      const std::string name = x.str();
+      bool known = false;
+      for (const auto& f : s.models) known |= f.name == name;
+      if (!known) x.fail("model '" + name + "' is not in the suite's models");
+      c.models.push_back(name);
+    }
+  if (auto k = n.opt("kv")) c.kv = kv_list(*k);
+  c.n_prompt = static_cast<int>(n.at("n_prompt").integer(0, 1 << 20));
+  c.n_gen = static_cast<int>(n.at("n_gen").integer(0, 1 << 20));
+  if (c.n_prompt == 0 && c.n_gen == 0) n.fail("n_prompt and n_gen are both 0: nothing to count");
+  if (auto d = n.opt("depths")) c.depths = int_list(*d, 0, 1 << 20);
+  if (auto r = n.opt("reps")) c.reps = static_cast<int>(r->integer(1, 100));
+  if (auto t = n.opt("timeout_s")) c.timeout_s = t->number(1, 86400);
+  return c;
+}
+
 }  // namespace
+
+std::vector<std::string> built_variants(const Suite& s) {
+  std::vector<std::string> v = s.variants;
+  if (s.counts && std::find(v.begin(), v.end(), s.counts->variant) == v.end()) v.push_back(s.counts->variant);
+  return v;
+}
 
 Suite load_suite(const std::string& path, const VariantSet& variants) {
   const nlohmann::json doc = read_json_file(path);
   const JsonNode root(doc, path);
   root.only({"schema", "schema_version", "name", "description", "variants", "models", "texts", "kv", "threads",
-             "timeout_s", "synthetic_fallback", "metrics", "speed_overrides"});
+             "timeout_s", "synthetic_fallback", "metrics", "speed_overrides", "counts"});
   check_schema(root, "bench-all.suite", 1);
   Suite s;
   s.file = path;
@@ -207,8 +247,9 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
     speed_fields(*p, sp);
     s.speed = sp;
   }
-  if (!s.ppl && !s.speed) metrics.fail("needs \"ppl\" or \"speed\"");
+  if (!s.ppl && !s.speed && !root.opt("counts")) metrics.fail("needs \"ppl\", \"speed\" or a suite-level \"counts\"");
   s.models = models(root.at("models"), s);
+  if (auto c = root.opt("counts")) s.counts = count_spec(*c, s, variants);
   if (auto o = root.opt("speed_overrides")) {
     if (!s.speed) o->fail("there is no speed metric to override");
     for (const auto& name : o->keys()) {

@@ -45,7 +45,7 @@ Thresholds load_thresholds(const std::string& path) {
   const json doc = read_json_file(path);
   const JsonNode root(doc, path);
   root.only({"schema", "schema_version", "note", "alpha", "ci_level", "timing", "cross_machine_allowance",
-             "deterministic", "deterministic_cross_machine", "calibration"});
+             "deterministic", "deterministic_cross_machine", "calibration", "counts"});
   check_schema(root, "bench-all.thresholds", 1);
   Thresholds t;
   t.file = path;
@@ -59,6 +59,12 @@ Thresholds load_thresholds(const std::string& path) {
   }
   for (const char* need : {"pp_tok_s", "tg_tok_s"})
     if (!t.timing.count(need)) timing.fail(std::string("needs thresholds for \"") + need + "\"");
+  if (auto c = root.opt("counts")) {
+    c->only({"instr_per_token", "ll_miss_per_token", "ll_miss_floor_per_token"});
+    t.counts.instr = c->at("instr_per_token").number(0, 0.9);
+    t.counts.ll_miss = c->at("ll_miss_per_token").number(0, 0.9);
+    if (auto f = c->opt("ll_miss_floor_per_token")) t.counts.ll_miss_floor = f->number(0, 1e9);
+  }
   t.cross_machine_allowance = root.at("cross_machine_allowance").number(0, 0.9);
   t.deterministic = tolerances(root.at("deterministic"));
   t.deterministic_cross = tolerances(root.at("deterministic_cross_machine"));
@@ -75,6 +81,8 @@ json to_json(const Thresholds& t) {
   j["ci_level"] = t.ci_level;
   j["timing"] = json::object();
   for (const auto& [m, x] : t.timing) j["timing"][m] = {{"compare", x.compare}, {"ratio", x.ratio}, {"ab", x.ab}};
+  j["counts"] = {{"instr_per_token", t.counts.instr}, {"ll_miss_per_token", t.counts.ll_miss},
+                 {"ll_miss_floor_per_token", t.counts.ll_miss_floor}};
   j["cross_machine_allowance"] = t.cross_machine_allowance;
   j["deterministic"] = tolerances_json(t.deterministic);
   j["deterministic_cross_machine"] = tolerances_json(t.deterministic_cross);

@@ -14,6 +14,7 @@ const char* verdict_name(Verdict v) {
     case Verdict::regression: return "regression";
     case Verdict::improvement: return "improvement";
     case Verdict::inconclusive: return "inconclusive";
+    case Verdict::cannot_decide: return "cannot decide";
   }
   return "?";
 }
@@ -22,8 +23,13 @@ Decision decide_timing(const TimingEvidence& e, double alpha, double threshold) 
   const std::string numbers = fmt_ratio_ci(e.ratio, e.ci) + ", p=" + fmt("%.3g", e.p) + ", threshold " +
                               fmt_percent(threshold, 1);
   if (std::min(e.n_base, e.n_cur) < kMinRunsForVerdict)
-    return {Verdict::inconclusive, "too few runs (" + std::to_string(std::min(e.n_base, e.n_cur)) + " < " +
-                                       std::to_string(kMinRunsForVerdict) + ") for a verdict: " + numbers};
+    return {Verdict::cannot_decide, "too few runs (" + std::to_string(std::min(e.n_base, e.n_cur)) + " < " +
+                                        std::to_string(kMinRunsForVerdict) + ") for a verdict: " + numbers};
+  if (e.min_p >= alpha)
+    return {Verdict::cannot_decide, "with " + std::to_string(e.n_base) + " vs " + std::to_string(e.n_cur) +
+                                        " samples the test's smallest possible p is " + fmt("%.3g", e.min_p) +
+                                        " >= alpha " + fmt("%.3g", alpha) +
+                                        ": no slowdown can be flagged (more repetitions needed): " + numbers};
   const bool significant = e.p < alpha;
   if (significant && e.ci.hi < 1 && e.ratio < 1 - threshold)
     return {Verdict::regression, "slower: " + numbers};
@@ -53,6 +59,7 @@ TimingEvidence unpaired_evidence(const std::vector<double>& base, const std::vec
   e.ratio = median(cur) / median(base);
   e.ci = bootstrap_ratio_ci(cur, base, o);
   e.p = mann_whitney_p(cur, base);
+  e.min_p = mann_whitney_min_p(static_cast<int>(cur.size()), static_cast<int>(base.size()));
   return e;
 }
 
@@ -64,6 +71,7 @@ TimingEvidence paired_evidence(const std::vector<double>& ratios, const Bootstra
   std::vector<double> logs;
   for (double r : ratios) logs.push_back(std::log(r));
   e.p = wilcoxon_signed_rank_p(logs);
+  e.min_p = wilcoxon_min_p(static_cast<int>(ratios.size()));
   Rng rng(o.seed);
   std::vector<double> stats(static_cast<size_t>(o.resamples)), scratch(ratios.size());
   for (auto& s : stats) {

@@ -78,8 +78,12 @@ TEST(Verdict, TimingRules) {
   e.ci = {1.1, 1.3};
   e.p = 0.008;
   EXPECT_EQ(decide_timing(e, 0.05, 0.05).verdict, Verdict::improvement);
+  // Too few runs, or sample sizes whose smallest possible p is not below alpha: never a pass.
   e.n_cur = 2;
-  EXPECT_EQ(decide_timing(e, 0.05, 0.05).verdict, Verdict::inconclusive);
+  EXPECT_EQ(decide_timing(e, 0.05, 0.05).verdict, Verdict::cannot_decide);
+  e.n_cur = 5;
+  e.min_p = 0.1;  // Mann-Whitney 3 vs 3
+  EXPECT_EQ(decide_timing(e, 0.05, 0.05).verdict, Verdict::cannot_decide);
 }
 
 TEST(Verdict, DeterministicRules) {

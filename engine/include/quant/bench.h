@@ -1,6 +1,7 @@
 #pragma once
 // llama-bench style speed measurement: random token ids from a seed, one warm-up, then repetitions.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "quant/read_probe.h"
@@ -17,6 +18,12 @@ struct BenchOptions {
   // Test-only: busy-wait this many microseconds per evaluated token inside the timed region, so the
   // benchmark gate can be shown to catch a real slowdown (quant reads it from QUANT_TEST_DELAY_US).
   double test_delay_us = 0;
+  // Test-only: about this many extra instructions of real arithmetic per evaluated token inside the timed
+  // region, so the instruction-count gate can be shown to catch added work (QUANT_TEST_EXTRA_WORK).
+  uint64_t test_extra_work = 0;
+  // Called at the start (begin = true) and end of every timed region ("pp" or "tg"), the warm-up's
+  // included (measured = false): quant marks these regions for Valgrind so only they are counted.
+  std::function<void(const char* part, bool begin, bool measured)> on_region;
   // When set, one read pass of this probe follows every `probe_every` decoded tokens of the measured
   // repetitions (its time is not counted as decoding), pairing each slice's speed with the bandwidth
   // the machine had right then.

@@ -19,6 +19,17 @@ void spin_us(double us) {
   }
 }
 
+// Real arithmetic, about `n` instructions (a multiply-add chain the compiler cannot drop): a test-only
+// cost that shows up in instruction counts, where a busy-wait's count depends on the machine's speed.
+void extra_work(uint64_t n) {
+  if (n == 0) return;
+  static volatile uint64_t sink = 0;
+  uint64_t x = sink + 1;
+  // Five instructions per iteration (multiply, add, increment, compare, branch with GCC 12 at -O3).
+  for (uint64_t i = 0; i < n / 5; ++i) x = x * 6364136223846793005ULL + i;
+  sink = x;
+}
+
 void add_since(BackendStats& sum, const BackendStats& before, const BackendStats& now) {
   sum.submits += now.submits - before.submits;
   sum.dispatches += now.dispatches - before.dispatches;
@@ -50,10 +61,13 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
     if (o.n_prompt > 0) {
       s.truncate(o.depth);
       const BackendStats before = s.backend().stats();
+      if (o.on_region) o.on_region("pp", true, rep >= 0);
       double t0 = now_seconds();
       s.eval(prompt.data(), o.n_prompt, logits.data(), false);
       spin_us(o.test_delay_us * o.n_prompt);
+      extra_work(o.test_extra_work * o.n_prompt);
       double dt = now_seconds() - t0;
+      if (o.on_region) o.on_region("pp", false, rep >= 0);
       r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
       if (rep >= 0) {
         r.pp_seconds.push_back(dt);
@@ -65,11 +79,13 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
       s.truncate(o.depth);
       const BackendStats before = s.backend().stats();
       const bool probing = o.probe && rep >= 0;
+      if (o.on_region) o.on_region("tg", true, rep >= 0);
       const double t0 = now_seconds();
       double probing_s = 0, slice_t0 = t0;
       for (int i = 0; i < o.n_gen; ++i) {
         s.eval(&gen[i], 1, logits.data(), false);
         spin_us(o.test_delay_us);
+        extra_work(o.test_extra_work);
         if (probing && (i + 1) % o.probe_every == 0) {
           const double t1 = now_seconds();
           r.slice_tok_s.push_back(o.probe_every / (t1 - slice_t0));
@@ -79,6 +95,7 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
         }
       }
       const double dt = now_seconds() - t0 - probing_s;
+      if (o.on_region) o.on_region("tg", false, rep >= 0);
       r.max_tokens_in_cache = std::max(r.max_tokens_in_cache, s.n_past());
       if (rep >= 0) {
         r.tg_seconds.push_back(dt);

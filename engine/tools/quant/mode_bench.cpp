@@ -6,6 +6,7 @@
 #include <string>
 
 #include "context.h"
+#include "count_regions.h"
 #include "modes.h"
 #include "quant/bench.h"
 #include "quant/error.h"
@@ -32,6 +33,18 @@ int test_delay_us() {
   if (*end != '\0' || us < 0 || us > 1000000)
     throw InputError(std::string("QUANT_TEST_DELAY_US: '") + v + "' is not a whole number of microseconds in 0..1000000", 2);
   return static_cast<int>(us);
+}
+
+// QUANT_TEST_EXTRA_WORK: test-only extra work (about this many instructions per evaluated token) with
+// which the instruction-count gate's tests show that added work is caught. Refused like the delay.
+uint64_t test_extra_work() {
+  const char* v = std::getenv("QUANT_TEST_EXTRA_WORK");
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  const long long n = std::strtoll(v, &end, 10);
+  if (*end != '\0' || n < 0 || n > 1000000000LL)
+    throw InputError(std::string("QUANT_TEST_EXTRA_WORK: '") + v + "' is not a whole number of instructions in 0..1e9", 2);
+  return static_cast<uint64_t>(n);
 }
 
 // Weight bytes one decoded token reads: every matrix, except a separate token embedding (one row of it
@@ -65,6 +78,8 @@ nlohmann::json measure(Context& ctx, const Options& o) {
   bo.depth = o.depth;
   bo.seed = o.seed == 0 ? 1 : o.seed;
   bo.test_delay_us = test_delay_us();
+  bo.test_extra_work = test_extra_work();
+  bo.on_region = count_region_hook();
   std::unique_ptr<ReadProbe> probe;
   if (o.probe_bandwidth) {
     if (ctx.backend->name() != "cpu")
@@ -101,7 +116,8 @@ nlohmann::json measure(Context& ctx, const Options& o) {
   j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
   j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
                 {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
-                {"test_delay_us", bo.test_delay_us}, {"weight_bytes_per_token", wbytes},
+                {"test_delay_us", bo.test_delay_us}, {"test_extra_work", bo.test_extra_work},
+                {"counted_regions", static_cast<bool>(bo.on_region)}, {"weight_bytes_per_token", wbytes},
                 {"pp", {{"tok_s", r.pp_tok_s}, {"seconds", r.pp_seconds}, {"mean_tok_s", mean(r.pp_tok_s)}}},
                 {"tg", {{"tok_s", r.tg_tok_s}, {"seconds", r.tg_seconds}, {"mean_tok_s", mean(r.tg_tok_s)}}}};
   j["bench"]["bandwidth"] = nullptr;
@@ -142,6 +158,9 @@ int run_bench(const Options& o) {
     std::fprintf(stderr, "quant: warning: %s\n", w.c_str());
   if (const int us = test_delay_us(); us > 0)
     std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n", us);
+  if (const uint64_t n = test_extra_work(); n > 0)
+    std::fprintf(stderr, "quant: QUANT_TEST_EXTRA_WORK=%llu: test-only extra instructions per evaluated token\n",
+                 static_cast<unsigned long long>(n));
   BenchWriter out(o);
   for (const Options& p : sweep_points(o)) {
     ctx.use_threads(p.threads);

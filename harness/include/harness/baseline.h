@@ -52,5 +52,7 @@ Results baseline_of_variant(const Results& r, const std::string& variant);
 
 // The test delay (QUANT_TEST_DELAY_US) a run was measured with, 0 when none.
 double test_delay_us(const RunRecord& run);
+// QUANT_TEST_EXTRA_WORK a run was measured with (0 when none): refused like the delay.
+double test_extra_work(const RunRecord& run);
 
 }  // namespace quant::harness

@@ -9,7 +9,7 @@
 
 namespace quant::harness {
 
-enum class Metric { ppl, speed };
+enum class Metric { ppl, speed, counts };
 const char* metric_name(Metric m);
 
 struct Cell {
@@ -28,7 +28,8 @@ struct Cell {
   std::string params_text() const;
 };
 
-// "<variant>/<model>/<k>,<v>/ppl/<text>/c<ctx>" or "<variant>/<model>/<k>,<v>/speed/p<P>n<N>/d<depth>".
+// "<variant>/<model>/<k>,<v>/ppl/<text>/c<ctx>", "<variant>/<model>/<k>,<v>/speed/p<P>n<N>/d<depth>" or
+// ".../counts/p<P>n<N>/d<depth>".
 std::string cell_id(const Cell& c);
 
 // Deterministic order: model, metric, text/ctx or depth, KV pair, then variant (innermost, so the builds

@@ -17,7 +17,7 @@ namespace quant::harness {
 
 struct Check {
   std::string variant, cell, measure;
-  std::string kind;  // "absolute", "kv_vs_fp32", "variant_vs_default", "deterministic", "status"
+  std::string kind;  // "absolute", "kv_vs_fp32", "variant_vs_default", "deterministic", "status", "counts", "ab"
   std::string baseline, current;  // the compared figures as text
   bool has_timing = false;
   TimingEvidence evidence;        // timing checks
@@ -44,9 +44,17 @@ struct GateReport {
   std::vector<BaselineUse> baselines;
   std::vector<Check> checks;
   Thresholds thresholds;
+  bool no_baseline = false;        // nothing of this run had a baseline: nothing was judged
   int count(Verdict v) const;
   bool failed() const;             // a regression, or a deterministic change that needs a baseline update
+  // "fail" (failed()), "no baseline", "cannot decide" (a check that can never flag a slowdown), or "pass".
+  std::string outcome() const;
 };
+
+// Exit codes of compare and ab: 0 pass, 1 fail, 4 no baseline stored, 5 cannot decide (2: bad command line).
+inline constexpr int kExitNoBaseline = 4;
+inline constexpr int kExitCannotDecide = 5;
+int gate_exit_code(const GateReport& g);
 
 GateReport compare_results(const Results& current, const std::vector<std::pair<BaselineUse, Results>>& baselines,
                            const Thresholds& t);

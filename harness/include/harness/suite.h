@@ -53,6 +53,20 @@ struct SuiteFile {
   std::optional<SpeedSpec> speed;   // the suite's speed spec with the fields this model gives replaced
 };
 
+// Deterministic cost: instructions and simulated last-level-cache misses per token of pp and tg, counted
+// under Valgrind (callgrind) in the timed region only. The variant must be a build with fixed flags
+// (QUANT_NATIVE=OFF) and a pinned kernel set (env QUANT_ISA), so any host with that kernel set
+// reproduces the counts; threads are always 1.
+struct CountSpec {
+  std::string variant;
+  std::vector<std::string> models;  // names from the suite's models; empty = every model
+  std::vector<KvPair> kv;           // empty = the suite's KV pairs
+  int n_prompt = 0, n_gen = 0;
+  std::vector<int> depths{0};
+  int reps = 1;                     // processes per cell (the counts repeat exactly; 2 shows that they do)
+  double timeout_s = 0;             // 0 = the suite's
+};
+
 // How often a variant's speed cells repeat, when it differs from the suite's (e.g. a software Vulkan
 // driver on CI). Only repetition counts: the measured workload, and so the cell ids, stay the same.
 struct RepetitionOverride {
@@ -71,11 +85,14 @@ struct Suite {
   bool synthetic_fallback = true;  // no suite model found at all -> measure a generated model
   std::optional<PplSpec> ppl;
   std::optional<SpeedSpec> speed;
+  std::optional<CountSpec> counts;
   std::map<std::string, RepetitionOverride> speed_overrides;  // by variant name
 };
 
 // `name_or_path`: a path to a .json file, or a suite name looked up as <root>/suites/<name>.json.
 std::string suite_path(const std::string& root, const std::string& name_or_path);
+// The variants a sweep builds: the suite's, then the count variant when it is not among them.
+std::vector<std::string> built_variants(const Suite& s);
 // Validates everything, including variant names against `variants` and KV type names against the engine's.
 Suite load_suite(const std::string& path, const VariantSet& variants);
 

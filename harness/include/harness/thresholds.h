@@ -16,6 +16,14 @@ struct TimingThresholds {
   double ab = 0.10;       // interleaved A/B pairs
 };
 
+// Count cells (instructions and simulated LL misses per token under Valgrind): deterministic, so a plain
+// tolerance decides; more than `instr` more instructions per token is a regression.
+struct CountThresholds {
+  double instr = 0.01;
+  double ll_miss = 0.05;
+  double ll_miss_floor = 1.0;  // misses per token: smaller changes are never judged (a model that fits the LL)
+};
+
 struct Thresholds {
   std::string file;
   double alpha = 0.05;                       // significance level of the tests
@@ -24,6 +32,7 @@ struct Thresholds {
   // Baseline from another machine class: within-run ratios only, with this added to `ratio` (one
   // machine cannot calibrate how kernels' relative speeds move between CPUs).
   double cross_machine_allowance = 0.15;
+  CountThresholds counts;
   std::map<std::string, Tolerance> deterministic;        // same machine: ppl, ppl_delta, kld, top1, bytes
   std::map<std::string, Tolerance> deterministic_cross;  // baseline from another machine class
   nlohmann::json calibration;                // evidence written by `calibrate` (machine, runs, rates)

@@ -11,7 +11,9 @@
 
 namespace quant::harness {
 
-enum class Verdict { unchanged, regression, improvement, inconclusive };
+// cannot_decide: the samples can never give p < alpha (too few runs), or the figures are not comparable;
+// a gate with such a check does not pass.
+enum class Verdict { unchanged, regression, improvement, inconclusive, cannot_decide };
 const char* verdict_name(Verdict v);
 
 struct TimingEvidence {
@@ -19,6 +21,7 @@ struct TimingEvidence {
   Interval ci{1, 1}; // bootstrap CI of the ratio
   double p = 1;      // two-sided p-value of the significance test
   int n_base = 0, n_cur = 0;  // runs (unpaired) or pairs (paired, n_base == n_cur)
+  double min_p = 0;  // the smallest p the test can give with these sample sizes
 };
 
 struct Decision {
@@ -29,6 +32,7 @@ struct Decision {
 inline constexpr int kMinRunsForVerdict = 3;
 
 // regression: p < alpha, CI below 1 and ratio < 1 - threshold; improvement: the mirror image;
+// cannot_decide: min_p >= alpha or fewer than kMinRunsForVerdict runs (no slowdown could ever be flagged);
 // inconclusive: neither, and the CI reaches below 1 - threshold (a relevant slowdown is not ruled out);
 // unchanged otherwise.
 Decision decide_timing(const TimingEvidence& e, double alpha, double threshold);

@@ -13,6 +13,8 @@
 
 #include "harness/analysis.h"
 #include "harness/claims.h"
+#include "harness/format.h"
+#include "harness/gate_stats.h"
 #include "harness/json_check.h"
 #include "harness/methodology.h"
 #include "harness/outputs.h"
@@ -23,6 +25,7 @@
 #include "harness/report.h"
 #include "harness/runner.h"
 #include "harness/suite.h"
+#include "harness/thresholds.h"
 #include "harness/variant_build.h"
 #include "quant/error.h"
 
@@ -295,6 +298,30 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   return 0;
 }
 
+namespace {
+
+// compare tests each timing with Mann-Whitney (reps vs reps): with too few processes per cell even a
+// complete separation stays above alpha, so compare reports "cannot decide" for that suite's timings.
+std::string undecidable_note(const Suite& s, const std::string& root) {
+  if (!s.speed) return "";
+  const std::string tpath = thresholds_path(root);
+  const double alpha = fs::exists(tpath) ? load_thresholds(tpath).alpha : 0.05;
+  std::string out;
+  for (const auto& v : s.variants) {
+    int reps = s.speed->reps;
+    if (auto o = s.speed_overrides.find(v); o != s.speed_overrides.end() && o->second.reps > 0) reps = o->second.reps;
+    const double p = mann_whitney_min_p(reps, reps);
+    if (p >= alpha)
+      out += (out.empty() ? "" : "; ") + std::string("variant ") + v + ": " + std::to_string(reps) +
+             " processes per speed cell cannot reach p < " + fmt("%.3g", alpha) + " (Mann-Whitney " +
+             std::to_string(reps) + " vs " + std::to_string(reps) + ": smallest p " + fmt("%.3g", p) +
+             "), so `compare` can only answer CANNOT DECIDE for its timings";
+  }
+  return out;
+}
+
+}  // namespace
+
 int cmd_validate(const Common& c, const ValidateArgs& a) {
   const std::string root = project_root(c.root);
   const VariantSet set = load_variants(variants_file(root, a.variants));
@@ -311,6 +338,7 @@ int cmd_validate(const Common& c, const ValidateArgs& a) {
     const Suite s = load_suite(f, set);
     std::printf("%s: ok (suite %s: %zu variants, %zu models, %zu KV pairs)\n", f.c_str(), s.name.c_str(),
                 s.variants.size(), s.models.size(), s.kv.size());
+    if (const std::string note = undecidable_note(s, root); !note.empty()) std::printf("%s: note: %s\n", f.c_str(), note.c_str());
   }
   std::printf("%s: ok (%zu variants, default %s)\n", set.file.c_str(), set.variants.size(),
               set.default_variant().name.c_str());

@@ -18,6 +18,8 @@
 #include "harness/claims.h"
 #include "harness/claims_report.h"
 #include "harness/compare.h"
+#include "harness/counts_calibrate.h"
+#include "harness/runner.h"
 #include "harness/doc_lint.h"
 #include "harness/json_check.h"
 #include "harness/methodology.h"
@@ -145,10 +147,13 @@ int cmd_compare(const Common& c, const CompareArgs& a) {
   g.title = "Run `" + cur.run_id + "` (suite `" + cur.suite_name + "`, " +
             (machine_of(cur) ? machine_of(cur)->text() : std::string("mixed machines")) + ") against the stored baselines.";
   g.notes.insert(g.notes.begin(), notes.begin(), notes.end());
-  if (baselines.empty()) g.notes.push_back("no variant of this run has a baseline: nothing was judged");
+  if (baselines.empty()) {
+    g.notes.push_back("no variant of this run has a baseline: nothing was judged");
+    g.no_baseline = true;
+  }
   const std::string dir = a.out.empty() ? fs::path(a.results).parent_path().string() : a.out;
   write_verdict(g, dir.empty() ? "." : dir, "verdict", a.summary);
-  return g.failed() ? 1 : 0;
+  return gate_exit_code(g);
 }
 
 int cmd_claims(const Common& c, const ClaimsArgs& a) {
@@ -264,8 +269,40 @@ int cmd_ab(const Common& c, const AbArgs& a) {
                     results_to_json(run.arms[i], json::object()).dump(1) + "\n");
   const GateReport g = ab_report(run, t);
   write_verdict(g, dir, "ab", a.summary);
-  return g.failed() ? 1 : 0;
+  return gate_exit_code(g);
 }
+
+namespace {
+
+// The counts method: the suite's count cells measured a.count_runs times (stored as counts-K.results.json;
+// --from reads them back).
+CountCalibration calibrate_count_runs(const std::string& root, const CalibrateArgs& a, const std::string& dir,
+                                      const Thresholds& t) {
+  std::vector<Results> runs;
+  auto stored = [&](int k) { return (fs::path(dir) / ("counts-" + std::to_string(k) + ".results.json")).string(); };
+  if (!a.from.empty()) {
+    for (int k = 1; fs::exists(stored(k)); ++k) runs.push_back(load_results(stored(k)));
+  } else if (a.count_runs > 0) {
+    const std::string suite = write_counts_only_suite(suite_path(root, a.suite), (fs::path(dir) / "counts-suite.json").string());
+    if (suite.empty()) return {};
+    for (int k = 1; k <= a.count_runs; ++k) {
+      std::fprintf(stderr, "bench-all: count run %d of %d\n", k, a.count_runs);
+      SweepOptions o;
+      o.root = root;
+      o.suite_file = suite;
+      o.variants_file = variants_at(root, a.variants);
+      o.out_dir = (fs::path(dir) / ("counts-" + std::to_string(k))).string();
+      o.jobs = cores(a.jobs);
+      o.command = "bench-all calibrate (counts)";
+      fs::create_directories(o.out_dir);
+      runs.push_back(run_sweep(o, stderr).results);
+      write_text_file(stored(k), results_to_json(runs.back(), json::object()).dump(1) + "\n");
+    }
+  }
+  return runs.empty() ? CountCalibration{} : calibrate_counts(runs, t);
+}
+
+}  // namespace
 
 int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
   const std::string root = project_root(c.root);
@@ -284,7 +321,8 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
       for (const auto& cell : run.arms[0].cells) run.cells.push_back(cell.cell);
       sweeps.push_back(std::move(run));
     }
-    if (sweeps.empty()) throw InputError("--from " + a.from + ": no sweep-1-a.results.json / sweep-1-b.results.json");
+    if (sweeps.empty() && !fs::exists(fs::path(a.from) / "counts-1.results.json"))
+      throw InputError("--from " + a.from + ": no sweep-1-a.results.json / sweep-1-b.results.json (nor counts-1.results.json)");
   } else {
     PairedOptions o;
     o.root = root;
@@ -313,9 +351,11 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
       sweeps.push_back(std::move(run));
     }
   }
-  const Calibration cal = calibrate(sweeps, current);
+  Calibration cal = calibrate(sweeps, current);
   fs::create_directories(dir);
-  const std::string md = render_calibration_markdown(cal);
+  const CountCalibration counts = calibrate_count_runs(root, a, dir, current);
+  if (counts.runs > 0) cal.recommended.calibration["counts"] = count_calibration_json(counts);
+  const std::string md = render_calibration_markdown(cal) + (counts.runs > 0 ? render_count_calibration(counts) : "");
   write_text_file((fs::path(dir) / "calibration.md").string(), md);
   write_text_file((fs::path(dir) / "calibration.json").string(), calibration_json(cal).dump(1) + "\n");
   std::fputs(md.c_str(), stdout);
@@ -397,6 +437,8 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->calibrate_cmd->add_option("--from", ca.from, "recompute from the sweeps stored in this folder");
   g->calibrate_cmd->add_option("--thresholds", ca.thresholds, "thresholds file (default: baselines/thresholds.json)");
   g->calibrate_cmd->add_option("--out", ca.out, "output folder (default: reports/calibrate-<UTC time>)");
+  g->calibrate_cmd->add_option("--count-runs", ca.count_runs, "runs of the suite's count cells (the counts method; 0: none)")
+      ->check(CLI::Range(0, 100))->capture_default_str();
   g->calibrate_cmd->add_flag("--write", ca.write, "store the recommended thresholds in the thresholds file");
   g->calibrate_cmd->add_option("-j,--jobs", ca.jobs, "build parallelism")->check(CLI::Range(1, 256));
   return g;

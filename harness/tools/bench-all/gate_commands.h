@@ -1,6 +1,8 @@
 #pragma once
 // The gate's subcommands: baseline update/list, compare, claims, ab, calibrate. Each returns the exit
-// code: 0 pass, 1 fail (a regression, a failing claim, a broken rule) or error, 2 bad command line.
+// code: 0 pass, 1 fail (a regression, a failing claim, a broken rule) or error, 2 bad command line;
+// compare and ab also 4 (no baseline stored: nothing judged) and 5 (cannot decide: a check could never
+// flag a slowdown, e.g. too few repetitions for p < alpha).
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@ struct AbArgs {
 struct CalibrateArgs {
   std::string suite = "pr", variant, variants, thresholds, out, binary, from;
   int sweeps = 3, pairs = 6, warmup = 1, jobs = 0;
+  int count_runs = 3;  // sweeps of the suite's count cells (the counts method); 0 skips them
   bool write = false;
 };
 
