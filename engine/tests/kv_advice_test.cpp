@@ -61,11 +61,11 @@ TEST(KvAdvice, QuantWarnsOnStderrAndInJsonAndStillRuns) {
   EXPECT_EQ(j["kv"]["k_type"], "turbo_kv_4b") << "the asked type is used";
   r = quant(small + bench + " -k q8_0 -v q8_0");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("at head_dim"), std::string::npos) << r.err;
   EXPECT_TRUE(nlohmann::json::parse(r.out)["warnings"].empty());
   r = quant(real + bench + " -k turbo_kv_4b -v fp16");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("at head_dim"), std::string::npos) << r.err;
   EXPECT_TRUE(nlohmann::json::parse(r.out)["warnings"].empty());
 }
 

@@ -1,6 +1,7 @@
 #include "harness/sample_check.h"
 
 #include <limits>
+#include <string>
 
 namespace quant::harness {
 
@@ -20,9 +21,12 @@ void positive_list(const JsonNode& list, size_t expected) {
 void ppl_sample(const JsonNode& s, const Cell& c) {
   if (s.at("ppl").number(0, kBig) <= 0) s.at("ppl").fail("expected a positive perplexity, got " + s.at("ppl").shown());
   s.at("ppl_uncertainty").number(0, kBig);
-  s.at("nll_mean").number(-kBig, kBig);
-  for (const char* k : {"n_tokens", "n_chunks", "n_scored", "ctx", "max_tokens_in_cache"}) s.at(k).integer(0, int64_t{1} << 40);
-  s.at("text_sha256").str_or_empty();
+  for (const char* k : {"n_chunks", "ctx"}) s.at(k).integer(0, int64_t{1} << 40);
+  // quant reports these too; a peer engine's perplexity tool does not.
+  if (auto x = s.opt("nll_mean")) x->number(-kBig, kBig);
+  for (const char* k : {"n_tokens", "n_scored", "max_tokens_in_cache"})
+    if (auto x = s.opt(k)) x->integer(0, int64_t{1} << 40);
+  if (auto x = s.opt("text_sha256")) x->str_or_empty();
   if (!c.kld) return;
   const JsonNode k = s.at("kld");
   k.at("mean_kld").number(0, kBig);
@@ -42,6 +46,17 @@ void speed_sample(const JsonNode& s, const Cell& c) {
   positive_list(s.at("tg_tok_s"), c.n_gen > 0 ? static_cast<size_t>(c.inner_reps) : 0);
 }
 
+// Instruction counts under Valgrind: per token of each measured part.
+void count_sample(const JsonNode& s, const Cell& c) {
+  for (const char* part : {"pp", "tg"}) {
+    if ((std::string(part) == "pp" ? c.n_prompt : c.n_gen) == 0) continue;
+    const JsonNode ir = s.at(std::string(part) + "_instr_per_token");
+    if (ir.number(0, kBig) <= 0) ir.fail("expected a positive instruction count, got " + ir.shown());
+    s.at(std::string(part) + "_ll_miss_per_token").number(0, kBig);
+  }
+  if (!s.at("counter").is_object()) s.at("counter").fail("expected an object");
+}
+
 void non_negative_numbers(const JsonNode& section, std::initializer_list<const char*> keys) {
   if (!section.is_object()) section.fail("expected an object, got " + section.shown());
   for (const char* k : keys)
@@ -52,8 +67,11 @@ void non_negative_numbers(const JsonNode& section, std::initializer_list<const c
 
 void check_sample(const JsonNode& sample, const Cell& cell) {
   if (!sample.is_object()) sample.fail("expected an object, got " + sample.shown());
-  if (cell.metric == Metric::ppl) ppl_sample(sample, cell);
-  else speed_sample(sample, cell);
+  switch (cell.metric) {
+    case Metric::ppl: return ppl_sample(sample, cell);
+    case Metric::counts: return count_sample(sample, cell);
+    case Metric::speed: return speed_sample(sample, cell);
+  }
 }
 
 void check_engine(const JsonNode& engine) {

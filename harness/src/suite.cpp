@@ -247,7 +247,7 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
     speed_fields(*p, sp);
     s.speed = sp;
   }
-  if (!s.ppl && !s.speed && !root.opt("counts")) metrics.fail("needs \"ppl\", \"speed\" or a suite-level \"counts\"");
+  if (!s.ppl && !s.speed && !root.opt("counts")) metrics.fail("needs \"ppl\" or \"speed\"");
   s.models = models(root.at("models"), s);
   if (auto c = root.opt("counts")) s.counts = count_spec(*c, s, variants);
   if (auto o = root.opt("speed_overrides")) {

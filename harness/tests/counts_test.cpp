@@ -21,6 +21,16 @@
 namespace quant::harness {
 namespace {
 
+VariantResult variant_result(const char* name, bool is_default) {
+  VariantResult v;
+  v.variant.name = name;
+  v.variant.is_default = is_default;
+  v.variant.backend = "cpu";
+  v.variant.build_type = "Release";
+  v.variant.build_dir = "b";
+  return v;
+}
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -120,8 +130,8 @@ TEST(Counts, CompareJudgesCountCellsAgainstABaseline) {
   Results base, cur;
   for (Results* r : {&base, &cur}) {
     r->suite_name = "s";
-    r->variants.push_back({{"counts", "", false, "cpu", "Release", {}, {}, "b"}, {}});
-    r->variants.push_back({{"cpu", "", true, "cpu", "Release", {}, {}, "b"}, {}});
+    r->variants.push_back(variant_result("counts", false));
+    r->variants.push_back(variant_result("cpu", true));
   }
   base.cells.push_back(count_cell(2e6, 100));
   cur.cells.push_back(count_cell(2.03e6, 100));
@@ -140,8 +150,8 @@ TEST(Counts, ExtraWorkIsRefusedInBaselinesAndFigures) {
   r.suite_name = "s";
   r.run_id = "run";
   r.system = {{"cpu_model", "CPU X"}, {"n_cores", 2}, {"os", "Linux 6 x86_64"}};
-  r.variants.push_back({{"cpu", "", true, "cpu", "Release", {}, {}, "b"}, {}});
-  r.variants.push_back({{"counts", "", false, "cpu", "Release", {}, {}, "b"}, {}});
+  r.variants.push_back(variant_result("cpu", true));
+  r.variants.push_back(variant_result("counts", false));
   r.cells.push_back(count_cell(1e6, 1, counter(), 10000));
   std::ostringstream log;
   try {

@@ -70,7 +70,10 @@ std::string csv_field(const std::string& s) {
 }
 
 BenchWriter::BenchWriter(const Options& o)
-    : format_(o.json ? BenchFormat::md : o.bench_format), one_object_(o.json), table_(o.json ? stderr : stdout) {
+    : format_(o.json ? BenchFormat::md : o.bench_format), one_object_(o.json), table_(o.json ? stderr : stdout) {}
+
+// Headers come with the first measured point: a run that fails before measuring prints nothing on stdout.
+void BenchWriter::header() {
   if (format_ == BenchFormat::md)
     std::fprintf(table_, "| model | backend | threads | batch | K | V | test | tok/s |\n"
                          "|---|---|---|---|---|---|---|---|\n");
@@ -108,6 +111,7 @@ void BenchWriter::csv_rows(const json& j) {
 }
 
 void BenchWriter::add(const json& point) {
+  if (points_.empty()) header();
   points_.push_back(point);
   switch (format_) {
     case BenchFormat::md: md_rows(point); break;

@@ -18,6 +18,7 @@ class BenchWriter {
   void finish();                          // json: the array (or --json's object); md: the notes below the table
 
  private:
+  void header();
   void md_rows(const nlohmann::json& j);
   void csv_rows(const nlohmann::json& j);
 

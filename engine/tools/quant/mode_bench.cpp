@@ -154,8 +154,9 @@ std::vector<Options> sweep_points(const Options& o) {
 
 int run_bench(const Options& o) {
   Context ctx(o);
-  if (const std::string w = high_load_warning(read_host_load()); !w.empty())
-    std::fprintf(stderr, "quant: warning: %s\n", w.c_str());
+  // The load the run started under (the JSON records it too); said once the inputs proved valid, so a bad
+  // input still gives exactly one line.
+  std::string load_warning = high_load_warning(read_host_load());
   if (const int us = test_delay_us(); us > 0)
     std::fprintf(stderr, "quant: QUANT_TEST_DELAY_US=%d: test-only slowdown of every evaluated token\n", us);
   if (const uint64_t n = test_extra_work(); n > 0)
@@ -165,6 +166,8 @@ int run_bench(const Options& o) {
   for (const Options& p : sweep_points(o)) {
     ctx.use_threads(p.threads);
     out.add(measure(ctx, p));
+    if (!load_warning.empty()) std::fprintf(stderr, "quant: warning: %s\n", load_warning.c_str());
+    load_warning.clear();
   }
   out.finish();
   return 0;
