@@ -38,7 +38,7 @@ Options parse_options(int argc, char** argv) {
   CLI::App app{"quant: LLM inference with compressed KV caches"};
   app.set_help_flag("-h,--help", "Show this help");
   std::string positional_model, k_name = "turbo_kv_4b", v_name = "fp16", prompt_arg, n_arg;
-  bool mode_bench = false, mode_info = false;
+  bool mode_bench = false, mode_info = false, mode_serve = false;
   app.add_option("model", positional_model, "GGUF model file");
   app.add_option("-m,--model", o.model, "GGUF model file (alternative to the positional argument)");
   app.add_option("-p,--prompt", prompt_arg, "generate: prompt text; --bench: prompt tokens (pp)");
@@ -57,6 +57,7 @@ Options parse_options(int argc, char** argv) {
   app.add_flag("--probe-bandwidth", o.probe_bandwidth,
                "bench: measure the read bandwidth after every 8 generated tokens and report the fraction of it decode reaches");
   app.add_flag("--info", mode_info, "print model information");
+  app.add_flag("--serve-bench", mode_serve, "load once, then time slices read from stdin ('slice tg|pp N [DEPTH]'), one JSON line each");
   app.add_option("-t,--threads", o.threads, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   app.add_option("-b,--batch-size", o.batch, "tokens per forward call")->check(CLI::Range(1, 1 << 16));
   app.add_option("-k,--cache-type-k", k_name, "K cache type: " + kv_type_list());
@@ -79,12 +80,13 @@ Options parse_options(int argc, char** argv) {
   if (o.model.empty()) o.model = positional_model;
   if (o.model.empty()) usage_error("no model given (quant MODEL.gguf ... or -m MODEL.gguf)");
 
-  int modes = mode_bench + mode_info + !o.ppl_file.empty() + !o.tokens.empty();
-  if (modes > 1) usage_error("choose one of --bench, --info, --ppl, --tokens");
+  int modes = mode_bench + mode_info + mode_serve + !o.ppl_file.empty() + !o.tokens.empty();
+  if (modes > 1) usage_error("choose one of --bench, --info, --ppl, --tokens, --serve-bench");
   if (mode_bench) o.mode = Mode::bench;
   else if (mode_info) o.mode = Mode::info;
   else if (!o.ppl_file.empty()) o.mode = Mode::perplexity;
   else if (!o.tokens.empty()) o.mode = Mode::logits;
+  else if (mode_serve) o.mode = Mode::serve_bench;
   if (o.mode != Mode::logits && !o.logits_out.empty()) usage_error("--logits-out needs --tokens");
   if (o.kld && o.mode != Mode::perplexity) usage_error("--kld needs --ppl");
   if (o.probe_bandwidth && o.mode != Mode::bench) usage_error("--probe-bandwidth needs --bench");

@@ -10,7 +10,7 @@ namespace quant::cli {
 // --probe-bandwidth: generated tokens per decode slice, each followed by one read pass.
 constexpr int kProbeEvery = 8;
 
-enum class Mode { generate, perplexity, bench, info, logits };
+enum class Mode { generate, perplexity, bench, info, logits, serve_bench };
 
 struct Options {
   Mode mode = Mode::generate;
