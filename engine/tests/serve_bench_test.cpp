@@ -62,7 +62,9 @@ TEST(ServeBench, AnswersEachSliceWithOneJsonLine) {
     EXPECT_GT(s.lines[i]["seconds"].get<double>(), 0);
     EXPECT_NEAR(s.lines[i]["tok_s"].get<double>() * s.lines[i]["seconds"].get<double>(),
                 s.lines[i]["tokens"].get<double>(), 1e-6);
+    EXPECT_GT(s.lines[i]["median_tok_s"].get<double>(), 0);
   }
+  EXPECT_DOUBLE_EQ(s.lines[2]["median_tok_s"].get<double>(), s.lines[2]["tok_s"].get<double>()) << "pp: one batch";
 }
 
 TEST(ServeBench, BadCommandsGetAnErrorLineAndServingGoesOn) {

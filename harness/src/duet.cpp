@@ -156,7 +156,9 @@ class CellDuet {
     if (!r.is_object() || r.value("ok", false) != true || !r.contains("tok_s") || !r.at("tok_s").is_number())
       return fail(out, a, "'" + s.command + "': " + (r.is_object() && r.contains("error") ? text_of(r.at("error"))
                                                                                           : "unexpected reply " + *line));
-    tok_s[a] = r.at("tok_s").get<double>();
+    // tg: 1 / the slice's median token time, which a preemption of a few of its tokens leaves alone.
+    tok_s[a] = r.contains("median_tok_s") && r.at("median_tok_s").is_number() ? r.at("median_tok_s").get<double>()
+                                                                              : r.at("tok_s").get<double>();
     seconds[a] = r.value("seconds", 0.0);
     delay_us_[a] = std::max(delay_us_[a], r.value("test_delay_us", 0.0));
     return true;

@@ -21,8 +21,9 @@
 //   FAKE_QUANT_BITS                 per type bits per element, e.g. "turbo_kv_3b=3"
 //   FAKE_QUANT_VULKAN_BUILD         build.cmake_options.ENGINE_VULKAN to report whatever the backend
 // --serve-bench (quant's slice protocol, for duet timing): each slice's tok/s is the bench speed x a drift
-// every process on the machine shares (a wave of the wall clock, relative amplitude FAKE_QUANT_DRIFT,
-// default 0) x independent noise FAKE_QUANT_SLICE_NOISE (relative standard deviation, default 0.002).
+// every process on the machine shares (a slow wave of the wall clock, period 12.6 s, relative amplitude
+// FAKE_QUANT_DRIFT, default 0) x independent noise FAKE_QUANT_SLICE_NOISE (relative standard deviation,
+// default 0.002).
 #include <unistd.h>
 
 #include <chrono>
@@ -115,7 +116,7 @@ int serve_slices(json ready, const std::string& k, double slow) {
     const double t = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     const double base = std::atof(env(kind == "tg" ? "FAKE_QUANT_TG" : "FAKE_QUANT_PP", kind == "tg" ? "1000" : "5000").c_str());
     const double tok_s = std::max(1.0, base * factor / (1.0 + depth / 4096.0) / slow *
-                                           (1 + drift * std::sin(t * 9.0)) * noise(rng));
+                                           (1 + drift * std::sin(t * 0.5)) * noise(rng));
     std::printf("%s\n", json{{"ok", true}, {"kind", kind}, {"tokens", n}, {"depth", depth}, {"seconds", n / tok_s},
                              {"tok_s", tok_s}}.dump().c_str());
     std::fflush(stdout);

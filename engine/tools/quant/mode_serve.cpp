@@ -5,13 +5,17 @@
 //   "slice tg N [DEPTH]" -> decode N tokens one at a time after DEPTH cached tokens (default 0)
 //   "slice pp N [DEPTH]" -> process N tokens as one batch after DEPTH cached tokens
 //            -> {"ok": true, "kind": "tg", "tokens": N, "depth": D, "seconds": S, "tok_s": N / S,
+//                "median_tok_s": 1 / the median time of one token (pp: N / S),
 //                "test_delay_us": busy-wait per token of the test-only slowdowns below (0 without them)}
 //   "quit" or end of input -> exit 0; a bad line -> {"ok": false, "error": "..."} and the next line is read.
 // The depth prefix is the same seeded tokens in every process; it is computed once (untimed) and kept
 // while later slices ask for the same or a smaller depth. Test-only slowdowns (never for figures):
 // QUANT_TEST_DELAY_US busy-waits that many microseconds per token, as in --bench (a decimal number here);
 // QUANT_TEST_SLOWDOWN_PCT=P busy-waits after each token (pp: each batch) for P / (100 - P) of the time it
-// took, so throughput drops by P% whatever the machine's speed at that moment.
+// took, so every token takes 100 / (100 - P) times as long. On a loaded machine a wait preempted near its
+// end overshoots by a scheduling delay, like any token preempted while it runs; the median token time
+// (`median_tok_s`) is immune to both, the slice's throughput (`tok_s`) is not.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -113,8 +117,10 @@ class Server {
     }
   }
 
-  // Seconds the slice took; `spun` gets the seconds of test-only busy-waiting inside them.
-  double time_slice(const SliceRequest& r, double& spun) {
+  // Seconds the slice took; `spun` gets the seconds of test-only busy-waiting inside them, `token_s` the
+  // time of each token (tg) or the mean time per token of the batch (pp).
+  double time_slice(const SliceRequest& r, double& spun, std::vector<double>& token_s) {
+    token_s.clear();
     if (r.depth > valid_) {  // untimed: extend the prefix
       s_.truncate(valid_);
       s_.eval(prefix_.data() + valid_, r.depth - valid_, nullptr, false);
@@ -130,20 +136,21 @@ class Server {
         const double t1 = now_seconds();
         s_.eval(&gen_[static_cast<size_t>(i)], 1, logits_.data(), false);
         spun += slow_down(now_seconds() - t1, 1);
+        token_s.push_back(now_seconds() - t1);
       }
     }
     const double dt = now_seconds() - t0;
+    if (r.kind == "pp") token_s.push_back(dt / r.tokens);
     valid_ = r.depth;  // positions from the depth on now hold the slice's tokens
     return dt;
   }
 
  private:
-  // The test-only slowdowns after `tokens` tokens that took `took` seconds; returns the seconds spun.
+  // The test-only slowdowns after `tokens` tokens that took `took` seconds; returns the seconds waited.
   double slow_down(double took, int tokens) {
-    const double us = delay_us_ * tokens + took * stretch_ * 1e6;
-    if (us <= 0) return 0;
+    if (delay_us_ <= 0 && stretch_ <= 0) return 0;
     const double t0 = now_seconds();
-    spin_us(us);
+    spin_us(delay_us_ * tokens + took * stretch_ * 1e6);
     return now_seconds() - t0;
   }
 
@@ -193,9 +200,13 @@ int run_serve_bench(const Options& o) {
       continue;
     }
     double spun = 0;
-    const double dt = server.time_slice(r, spun);
+    std::vector<double> token_s;
+    const double dt = server.time_slice(r, spun, token_s);
+    std::sort(token_s.begin(), token_s.end());
+    const size_t n = token_s.size();
+    const double median_s = n % 2 ? token_s[n / 2] : 0.5 * (token_s[n / 2 - 1] + token_s[n / 2]);
     reply({{"ok", true}, {"kind", r.kind}, {"tokens", r.tokens}, {"depth", r.depth}, {"seconds", dt},
-           {"tok_s", r.tokens / dt}, {"test_delay_us", spun / r.tokens * 1e6}});
+           {"tok_s", r.tokens / dt}, {"median_tok_s", 1 / median_s}, {"test_delay_us", spun / r.tokens * 1e6}});
   }
   return 0;
 }
