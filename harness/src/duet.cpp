@@ -78,7 +78,14 @@ class CellDuet {
   bool run(CellResult* out[2], Progress& progress) {
     if (!start(out)) return false;
     const int rounds = cell_.runs();
+    // A fresh pair of processes every `segment` rounds: two processes of one build can differ steadily by
+    // a percent or two (memory placement), which only more pairs average out.
+    const int segment = (rounds + std::max(1, o_.duet_processes) - 1) / std::max(1, o_.duet_processes);
     for (int p = 0; p < rounds; ++p) {
+      if (p > 0 && p % segment == 0) {
+        for (auto& a : arms_) a->finish(10);
+        if (!start(out)) return false;
+      }
       RunRecord rec[2];
       for (int a = 0; a < 2; ++a) {
         rec[a].cell = cell_.id;

@@ -82,6 +82,32 @@ TEST(Duet, RecordsEachRoundAsOneRunWithTheSlicesSpeed) {
   EXPECT_EQ(pair_ratios(r.arms[0].cells[0], c, "tg_tok_s").size(), 12u);
 }
 
+TEST(Duet, FreshPairsOfProcessesShareTheRounds) {
+  DuetFixture f;
+  test::ScopedEnv log("FAKE_QUANT_LOG", f.p.root + "/calls.log");
+  PairedOptions o;
+  o.root = f.p.root;
+  o.suite_file = f.p.suite_file;
+  o.variants_file = f.p.variants_file;
+  o.method = "duet";
+  o.pairs = 8;
+  o.warmup = 1;
+  o.duet_processes = 3;
+  Variant v;
+  v.name = "cpu";
+  o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "A"}}};
+  o.arms[1] = {"head", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "B"}}};
+  std::FILE* out = std::tmpfile();
+  const PairedRun r = run_paired(o, out);
+  std::fclose(out);
+  EXPECT_EQ(r.arms[0].cells[0].status, "ok");
+  EXPECT_EQ(r.arms[0].cells[0].runs.size(), 9u);
+  std::ifstream calls(f.p.root + "/calls.log");
+  int started = 0;
+  for (std::string line; std::getline(calls, line);) ++started;
+  EXPECT_EQ(started, 2 * 2 * 3) << "2 cells x 2 arms x 3 pairs of processes";
+}
+
 TEST(Duet, AnArmThatCannotServeFailsItsCellsWithAReason) {
   DuetFixture f;
   const std::string script = f.p.root + "/not-a-server.sh";

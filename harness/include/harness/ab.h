@@ -28,6 +28,7 @@ struct PairedOptions {
   int pairs = 6;        // measured pairs per cell (duet: rounds of slices)
   int warmup = 1;       // unmeasured pairs run first
   int slice_tg = 0, slice_pp = 0;  // duet: tokens per slice (0 = the cell's -n / -p)
+  int duet_processes = 1;  // duet: pairs of processes per cell, each timing an equal share of the rounds
   ArmSpec arms[2];      // [0] base, [1] head
   bool tty = false;
 };

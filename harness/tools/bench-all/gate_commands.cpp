@@ -85,13 +85,16 @@ std::string variants_at(const std::string& root, const std::string& given) {
   return given.empty() ? (fs::path(root) / "harness" / "variants.json").string() : given;
 }
 
-void add_duet_options(CLI::App* cmd, std::string& method, int& slice_tg, int& slice_pp) {
+void add_duet_options(CLI::App* cmd, std::string& method, int& slice_tg, int& slice_pp, int& processes) {
   cmd->add_option("--method", method,
                   "processes (a quant --bench process per run), duet (two quant --serve-bench processes timed slice "
                   "by slice in turn) or duet-parallel (both at once, one core each)")
       ->capture_default_str();
   cmd->add_option("--slice-tg", slice_tg, "duet: tokens per tg slice (default: the cell's -n)")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--slice-pp", slice_pp, "duet: tokens per pp slice (default: the cell's -p)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--duet-processes", processes, "duet: fresh pairs of processes per cell, each for an equal share of the rounds")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
 }
 
 // The method a stored sweep was measured with (its command line says so; see plan_paired).
@@ -228,6 +231,7 @@ int cmd_ab(const Common& c, const AbArgs& a) {
   o.method = parse_paired_method("--method", a.method);
   o.slice_tg = a.slice_tg;
   o.slice_pp = a.slice_pp;
+  o.duet_processes = a.duet_processes;
   o.tty = isatty(fileno(stderr));
   const VariantSet set = load_variants(o.variants_file);
   load_suite(o.suite_file, set);  // validate before building anything
@@ -304,6 +308,7 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
     o.method = method;
     o.slice_tg = a.slice_tg;
     o.slice_pp = a.slice_pp;
+    o.duet_processes = a.duet_processes;
     o.tty = isatty(fileno(stderr));
     const VariantSet set = load_variants(o.variants_file);
     load_suite(o.suite_file, set);
@@ -395,7 +400,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->ab_cmd->add_option("--out", ab.out, "output folder (default: reports/ab-<UTC time>)");
   g->ab_cmd->add_option("--summary", ab.summary, "also append the Markdown verdict to this file");
   g->ab_cmd->add_option("-j,--jobs", ab.jobs, "build parallelism")->check(CLI::Range(1, 256));
-  add_duet_options(g->ab_cmd, ab.method, ab.slice_tg, ab.slice_pp);
+  add_duet_options(g->ab_cmd, ab.method, ab.slice_tg, ab.slice_pp, ab.duet_processes);
 
   CalibrateArgs& ca = g->calibrate;
   g->calibrate_cmd = app.add_subcommand("calibrate", "A/A: one build as both arms; false-alarm rate, thresholds, detectable slowdowns");
@@ -411,7 +416,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->calibrate_cmd->add_option("--out", ca.out, "output folder (default: reports/calibrate-<UTC time>)");
   g->calibrate_cmd->add_flag("--write", ca.write, "store the recommended thresholds in the thresholds file");
   g->calibrate_cmd->add_option("-j,--jobs", ca.jobs, "build parallelism")->check(CLI::Range(1, 256));
-  add_duet_options(g->calibrate_cmd, ca.method, ca.slice_tg, ca.slice_pp);
+  add_duet_options(g->calibrate_cmd, ca.method, ca.slice_tg, ca.slice_pp, ca.duet_processes);
   return g;
 }
 
