@@ -29,12 +29,12 @@ struct AbArgs {
   std::string base_binary, head_binary;
   std::vector<std::string> base_env, head_env;
   std::string method = "duet";  // duet.h; "processes": every pair two `quant --bench` processes
-  int pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 1;
+  int pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 4;
 };
 struct CalibrateArgs {
   std::string suite = "pr", variant, variants, thresholds, out, binary, from;
   std::string method = "processes";
-  int sweeps = 3, pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 1;
+  int sweeps = 3, pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 4;
   bool write = false;
 };
 
