@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/analysis.h"
+#include "harness/duet.h"
 #include "harness/format.h"
 #include "harness/inputs.h"
 #include "harness/process.h"
@@ -37,8 +38,10 @@ std::vector<double> pair_ratios(const CellResult& base, const CellResult& head, 
   return out;
 }
 
-PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
-  const VariantSet variants = load_variants(o.variants_file);
+PairedPlan plan_paired(const PairedOptions& o, std::FILE* log) {
+  PairedPlan plan;
+  plan.variants = load_variants(o.variants_file);
+  const VariantSet& variants = plan.variants;
   const Suite suite = load_suite(o.suite_file, variants);
   const Variant& v = o.variant.empty() ? variants.default_variant() : [&]() -> const Variant& {
     const Variant* x = variants.find(o.variant);
@@ -46,12 +49,15 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
     return *x;
   }();
   if (!suite.speed) throw InputError(suite.file + ": suite " + suite.name + " measures no speed; A/B runs compare tok/s");
+  plan.variant = v;
   std::ostringstream resolve_log;
-  const Inputs inputs = resolve_inputs(suite, o.root, resolve_log);
+  plan.inputs = resolve_inputs(suite, o.root, resolve_log);
+  const Inputs& inputs = plan.inputs;
   std::fputs(resolve_log.str().c_str(), log);
   const std::vector<Cell> all = plan_cells(suite, inputs);
 
-  PairedRun run;
+  PairedRun& run = plan.run;
+  run.method = o.method;
   for (const auto& c : all) {  // one cell per model, KV pair and depth, measured on the chosen variant
     if (c.metric != Metric::speed || c.variant != suite.variants.front()) continue;
     Cell x = c;
@@ -68,7 +74,8 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
     Results& r = run.arms[a];
     r.run_id = o.arms[a].name;
     r.started = started;
-    r.command = "bench-all ab (" + o.arms[a].name + ": " + o.arms[a].revision + ")";
+    r.command = "bench-all ab " + (o.method == "processes" ? "" : "--method " + o.method + " ") + "(" + o.arms[a].name +
+                ": " + o.arms[a].revision + ")";
     r.suite_name = suite.name;
     r.suite_file = fs::path(suite.file).lexically_proximate(o.root).string();
     r.suite_sha256 = suite.sha256;
@@ -101,7 +108,15 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
       r.cells.push_back(c);
     }
   }
+  return plan;
+}
 
+PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
+  if (o.method != "processes") return run_duet(o, log);
+  PairedPlan plan = plan_paired(o, log);
+  PairedRun& run = plan.run;
+  const Variant& v = plan.variant;
+  const Inputs& inputs = plan.inputs;
   int total = 0;
   for (size_t i = 0; i < run.cells.size(); ++i)
     if (run.arms[0].cells[i].status.empty() && run.arms[1].cells[i].status.empty()) total += 2 * run.cells[i].runs();
@@ -144,7 +159,7 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
     r.finished = utc_now();
     r.wall_s = wall;
   }
-  return run;
+  return std::move(run);
 }
 
 GateReport ab_report(const PairedRun& run, const Thresholds& t) {
@@ -153,8 +168,10 @@ GateReport ab_report(const PairedRun& run, const Thresholds& t) {
   g.thresholds = t;
   const Results& base = run.arms[0];
   const Results& head = run.arms[1];
-  g.title = "Head `" + head.command + "` vs base `" + base.command + "`: per-pair ratios head / base of runs made back "
-            "to back (A B, B A, ...), Wilcoxon signed-rank test on their logarithms.";
+  const bool duet = run.method != "processes";
+  g.title = duet ? duet_title(run)
+                 : "Head `" + head.command + "` vs base `" + base.command + "`: per-pair ratios head / base of runs "
+                   "made back to back (A B, B A, ...), Wilcoxon signed-rank test on their logarithms.";
   for (size_t i = 0; i < run.cells.size(); ++i) {
     const CellResult& b = base.cells[i];
     const CellResult& h = head.cells[i];
@@ -174,7 +191,9 @@ GateReport ab_report(const PairedRun& run, const Thresholds& t) {
       BootstrapOptions bo;
       bo.level = t.ci_level;
       bo.seed = derive_seed(1, "ab|" + id + "|" + m);
-      Check c{run.cells[i].variant, id, m, "paired", "", "", true, paired_evidence(ratios, bo), t.of(m).ab, {}, false};
+      const double threshold = duet ? t.of(m).duet : t.of(m).ab;
+      Check c{run.cells[i].variant, id, m, duet ? "duet" : "paired", "", "", true, paired_evidence(ratios, bo), threshold,
+              {}, false};
       const auto bv = run_values(b, m), hv = run_values(h, m);
       auto med = [](const std::vector<std::pair<int, double>>& v) {
         std::vector<double> x;

@@ -24,13 +24,15 @@ struct Kind {
   bool paired;
 };
 constexpr Kind kKinds[] = {{"compare", false}, {"ratio", false}, {"ab", true}};
+// Duet sweeps (duet.h) are judged only as pairs: their rounds are slices, not whole runs to compare.
+constexpr Kind kDuetKinds[] = {{"duet", true}};
 
 double threshold_of(const TimingThresholds& t, const std::string& kind) {
-  return kind == "compare" ? t.compare : kind == "ratio" ? t.ratio : t.ab;
+  return kind == "compare" ? t.compare : kind == "ratio" ? t.ratio : kind == "duet" ? t.duet : t.ab;
 }
 
 void set_threshold(TimingThresholds& t, const std::string& kind, double v) {
-  (kind == "compare" ? t.compare : kind == "ratio" ? t.ratio : t.ab) = v;
+  (kind == "compare" ? t.compare : kind == "ratio" ? t.ratio : kind == "duet" ? t.duet : t.ab) = v;
 }
 
 Decision decide(const Instance& in, bool paired, double slowdown, double alpha, double threshold,
@@ -69,7 +71,7 @@ std::vector<Instance> instances(const std::vector<PairedRun>& sweeps, size_t i, 
                                 const std::string& kind) {
   std::vector<Instance> out;
   const auto& cells = sweeps[0].cells;
-  if (kind == "ab") {
+  if (kind == "ab" || kind == "duet") {
     for (const auto& s : sweeps) {
       const CellResult &a = s.arms[0].cells[i], &b = s.arms[1].cells[i];
       if (!a.ok() || !b.ok()) continue;
@@ -113,9 +115,12 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
   c.sweeps = static_cast<int>(sweeps.size());
   c.cells = static_cast<int>(sweeps[0].cells.size());
   c.pairs = sweeps[0].cells.empty() ? 0 : sweeps[0].cells[0].reps;
+  c.method = sweeps[0].method;
+  const bool duet = c.method != "processes";
   const auto& cells = sweeps[0].cells;
   for (const char* measure : {"pp_tok_s", "tg_tok_s"}) {
-    for (const Kind& kind : kKinds) {
+    for (const Kind& kind : duet ? std::vector<Kind>(std::begin(kDuetKinds), std::end(kDuetKinds))
+                                 : std::vector<Kind>(std::begin(kKinds), std::end(kKinds))) {
       KindCalibration k;
       k.measure = measure;
       k.kind = kind.name;
@@ -138,7 +143,8 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
           k.false_alarms_current += v == Verdict::regression || v == Verdict::improvement;
         }
       if (k.comparisons == 0) continue;
-      k.recommended = std::max(s.floor, round_up(k.worst_deviation * s.margin, 0.005));
+      const double floor = duet ? s.duet_floor : s.floor;
+      k.recommended = std::max(floor, round_up(k.worst_deviation * s.margin, 0.005));
       for (const auto& [i, ins] : per_cell)
         for (const auto& in : ins) {
           bo.seed = derive_seed(1, "calibrate|" + cells[i].id + "|" + measure + "|" + kind.name);
@@ -203,11 +209,13 @@ std::string mde_text(double m) { return m > 0.8 ? "> 80%" : fmt_percent(m, 1); }
 std::string render_calibration_markdown(const Calibration& c) {
   std::ostringstream o;
   o << "## bench-all calibrate: A/A on " << c.machine << "\n\n";
-  o << "Suite `" << c.suite << "`, " << c.sweeps << " paired sweeps of one build against itself, " << c.pairs
-    << " pairs per cell, " << c.cells << " speed cells, " << c.date << ". Each comparison below is one the gate "
+  o << "Suite `" << c.suite << "`, method `" << c.method << "`, " << c.sweeps << " paired sweeps of one build against "
+    << "itself, " << c.pairs << " pairs per cell, " << c.cells << " speed cells, " << c.date << ". Each comparison "
+    << "below is one the gate "
     << "would make with nothing changed: `compare` (arm A of sweep x as baseline, arm B of sweep y as current), "
     << "`ratio` (the same for each KV type's tok/s relative to fp32 in its own run) and `ab` (the paired test "
-    << "within a sweep). A false alarm is a regression or improvement verdict. Recommended threshold: the largest "
+    << "within a sweep; `duet` for sweeps of `--method duet`: the paired test of one duet run, whose pairs are "
+    << "rounds of slices). A false alarm is a regression or improvement verdict. Recommended threshold: the largest "
     << "A/A deviation seen x 1.25, rounded up to 0.5% (at least 2%). Minimum detectable slowdown (MDE): the "
     << "smallest throughput loss flagged as a regression in 95% of trials (the real comparisons and re-drawn ones) "
     << "at the recommended threshold, and at the threshold in use now.\n\n";
@@ -230,7 +238,8 @@ std::string render_calibration_markdown(const Calibration& c) {
 }
 
 json calibration_json(const Calibration& c) {
-  json j{{"date", c.date}, {"machine", c.machine}, {"suite", c.suite}, {"sweeps", c.sweeps}, {"pairs", c.pairs},
+  json j{{"date", c.date}, {"machine", c.machine}, {"suite", c.suite}, {"method", c.method}, {"sweeps", c.sweeps},
+         {"pairs", c.pairs},
          {"cells", c.cells}, {"method", "recommended = largest A/A |1 - ratio| x 1.25, rounded up to 0.5%, at least 2%; "
                                         "MDE = smallest slowdown flagged in 95% of trials"}};
   j["kinds"] = json::array();

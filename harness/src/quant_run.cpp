@@ -71,6 +71,8 @@ const json& need(const json& j, const char* key, const std::string& where) {
 
 std::string text_of(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
+}  // namespace
+
 json engine_sections(const json& q) {
   json e;
   for (const char* k : {"build", "system", "backend", "kv", "config", "warnings"})
@@ -83,6 +85,8 @@ json engine_sections(const json& q) {
   }
   return e;
 }
+
+namespace {
 
 std::vector<double> numbers(const json& a, const std::string& where) {
   if (!a.is_array()) throw Invalid{"quant JSON " + where + " is not an array"};

@@ -54,8 +54,9 @@ Thresholds load_thresholds(const std::string& path) {
   const JsonNode timing = root.at("timing");
   for (const auto& m : timing.keys()) {
     const JsonNode n = timing.at(m);
-    n.only({"compare", "ratio", "ab"});
+    n.only({"compare", "ratio", "ab", "duet"});
     t.timing[m] = {n.at("compare").number(0, 0.9), n.at("ratio").number(0, 0.9), n.at("ab").number(0, 0.9)};
+    if (auto d = n.opt("duet")) t.timing[m].duet = d->number(0, 0.9);
   }
   for (const char* need : {"pp_tok_s", "tg_tok_s"})
     if (!t.timing.count(need)) timing.fail(std::string("needs thresholds for \"") + need + "\"");
@@ -80,7 +81,7 @@ json to_json(const Thresholds& t) {
   j["alpha"] = t.alpha;
   j["ci_level"] = t.ci_level;
   j["timing"] = json::object();
-  for (const auto& [m, x] : t.timing) j["timing"][m] = {{"compare", x.compare}, {"ratio", x.ratio}, {"ab", x.ab}};
+  for (const auto& [m, x] : t.timing) j["timing"][m] = {{"compare", x.compare}, {"ratio", x.ratio}, {"ab", x.ab}, {"duet", x.duet}};
   j["counts"] = {{"instr_per_token", t.counts.instr}, {"ll_miss_per_token", t.counts.ll_miss},
                  {"ll_miss_floor_per_token", t.counts.ll_miss_floor}};
   j["cross_machine_allowance"] = t.cross_machine_allowance;

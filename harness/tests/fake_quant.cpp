@@ -23,6 +23,10 @@
 //   FAKE_QUANT_BAD_STDERR_KV        comma-separated K types that print bytes which are not UTF-8 (0xFF, a
 //                                   cut sequence) to stderr and fail, like a model with a garbled arch string
 //   FAKE_QUANT_PID_FILE             append this process's pid to the file (orphan checks)
+// --serve-bench (quant's slice protocol, for duet timing): each slice's tok/s is the bench speed x a drift
+// every process on the machine shares (a slow wave of the wall clock, period 12.6 s, relative amplitude
+// FAKE_QUANT_DRIFT, default 0) x independent noise FAKE_QUANT_SLICE_NOISE (relative standard deviation,
+// default 0.002).
 #include <unistd.h>
 
 #include <chrono>
@@ -30,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -89,13 +94,47 @@ double quality_penalty(const std::string& k, const std::string& v) {
   return 0.002 * (32 - bits_of(k)) + 0.001 * (32 - bits_of(v));
 }
 
+// The slice protocol of `quant --serve-bench`: the ready line, then one reply per "slice tg|pp N [DEPTH]".
+int serve_slices(json ready, const std::string& k, double slow) {
+  ready["schema"] = "quant.serve";
+  ready["mode"] = "serve-bench";
+  ready["ready"] = true;
+  std::printf("%s\n", ready.dump().c_str());
+  std::fflush(stdout);
+  const std::string seed = env("FAKE_QUANT_SEED", "");
+  std::mt19937_64 rng(seed.empty() ? std::random_device{}() : std::stoull(seed));
+  std::normal_distribution<double> noise(1.0, std::atof(env("FAKE_QUANT_SLICE_NOISE", "0.002").c_str()));
+  const double drift = std::atof(env("FAKE_QUANT_DRIFT", "0").c_str());
+  const auto speeds = number_map("FAKE_QUANT_SPEED");
+  const double factor = speeds.count(k) ? speeds.at(k) : speed_factor(k, ready["kv"]["v_type"].get<std::string>());
+  for (std::string line; std::getline(std::cin, line) && line != "quit";) {
+    std::istringstream in(line);
+    std::string word, kind;
+    int n = 0, depth = 0;
+    in >> word >> kind >> n >> depth;
+    if (word != "slice" || (kind != "tg" && kind != "pp") || n < 1) {
+      std::printf("{\"ok\": false, \"error\": \"bad command\"}\n");
+      std::fflush(stdout);
+      continue;
+    }
+    const double t = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double base = std::atof(env(kind == "tg" ? "FAKE_QUANT_TG" : "FAKE_QUANT_PP", kind == "tg" ? "1000" : "5000").c_str());
+    const double tok_s = std::max(1.0, base * factor / (1.0 + depth / 4096.0) / slow *
+                                           (1 + drift * std::sin(t * 0.5)) * noise(rng));
+    std::printf("%s\n", json{{"ok", true}, {"kind", kind}, {"tokens", n}, {"depth", depth}, {"seconds", n / tok_s},
+                             {"tok_s", tok_s}}.dump().c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   std::string model, text, k = "turbo_kv_4b", v = "fp16", backend = "cpu";
   int ctx = 512, chunks = 0, n_prompt = 0, n_gen = 0, reps = 1, depth = 0, threads = 1;
-  bool kld = false, bench = false;
+  bool kld = false, bench = false, serve = false;
   for (size_t i = 0; i < a.size(); ++i) {
     auto next = [&] { return i + 1 < a.size() ? a[++i] : std::string(); };
     if (a[i] == "--ppl") text = next();
@@ -103,6 +142,7 @@ int main(int argc, char** argv) {
     else if (a[i] == "--chunks") chunks = std::stoi(next());
     else if (a[i] == "--kld") kld = true;
     else if (a[i] == "--bench") bench = true;
+    else if (a[i] == "--serve-bench") serve = true;
     else if (a[i] == "-p") n_prompt = std::stoi(next());
     else if (a[i] == "-n") n_gen = std::stoi(next());
     else if (a[i] == "-r") reps = std::stoi(next());
@@ -178,6 +218,11 @@ int main(int argc, char** argv) {
   // As quant does: a warning when a KV type is known to be poor at this head dim.
   const auto kt = quant::parse_kv_type(k), vt = quant::parse_kv_type(v);
   j["warnings"] = kt && vt ? quant::kv_type_warnings(*kt, *vt, head_dim) : std::vector<std::string>{};
+  if (serve) {
+    const std::string slow_kv = "," + env("FAKE_QUANT_SLOWDOWN_KV", k) + ",";
+    return serve_slices(j, k, slow_kv.find("," + k + ",") != std::string::npos
+                                  ? std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str()) : 1.0);
+  }
   if (bench) {
     std::string seed_text = env("FAKE_QUANT_SEED", "");
     if (const std::string counter = env("FAKE_QUANT_SEED_FILE", ""); !counter.empty()) {

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       case Mode::perplexity: return run_perplexity(o);
       case Mode::bench: return run_bench(o);
       case Mode::logits: return run_logits(o);
+      case Mode::serve_bench: return run_serve_bench(o);
     }
   } catch (const quant::InputError& e) {
     std::fprintf(stderr, "quant: error: %s\n", e.what());

@@ -9,5 +9,6 @@ int run_generate(const Options& o);
 int run_perplexity(const Options& o);
 int run_bench(const Options& o);
 int run_logits(const Options& o);
+int run_serve_bench(const Options& o);  // mode_serve.cpp: timed slices on command (stdin/stdout)
 
 }  // namespace quant::cli

@@ -70,7 +70,7 @@ BenchFormat parse_format(const std::string& value) {
 struct RawArgs {
   std::string positional_model, prompt, n = "128", p = "128", threads, batch = "512", depth = "0";
   std::string k = "turbo_kv_4b", v = "fp16", format;
-  bool bench = false, info = false;
+  bool bench = false, info = false, serve = false;
 };
 
 void add_flags(CLI::App& app, Options& o, RawArgs& r) {
@@ -100,6 +100,8 @@ void add_flags(CLI::App& app, Options& o, RawArgs& r) {
   app.add_flag("--probe-bandwidth", o.probe_bandwidth,
                "bench: measure the read bandwidth after every 8 generated tokens and report the fraction of it decode reaches");
   app.add_flag("--info", r.info, "print model information");
+  app.add_flag("--serve-bench", r.serve,
+               "load once, then time slices read from stdin ('slice tg|pp N [DEPTH]'), one JSON line each");
   app.add_option("-t,--threads", r.threads, "worker threads (default: all cores)" + list)->type_name("INT");
   app.add_option("-b,--batch-size", r.batch, "tokens per forward call" + list)->type_name("INT");
   const std::string types = kv_type_list() + "; llama.cpp's f16, f32 too";
@@ -119,12 +121,13 @@ void choose_mode(Options& o, const RawArgs& r) {
   if (o.model.empty()) o.model = r.positional_model;
   if (o.model.empty()) usage_error("no model given (quant MODEL.gguf ... or -m MODEL.gguf)");
 
-  int modes = r.bench + r.info + !o.ppl_file.empty() + !o.tokens.empty();
-  if (modes > 1) usage_error("choose one of --bench, --info, --ppl, --tokens");
+  int modes = r.bench + r.info + r.serve + !o.ppl_file.empty() + !o.tokens.empty();
+  if (modes > 1) usage_error("choose one of --bench, --info, --ppl, --tokens, --serve-bench");
   if (r.bench) o.mode = Mode::bench;
   else if (r.info) o.mode = Mode::info;
   else if (!o.ppl_file.empty()) o.mode = Mode::perplexity;
   else if (!o.tokens.empty()) o.mode = Mode::logits;
+  else if (r.serve) o.mode = Mode::serve_bench;
   if (o.mode != Mode::logits && !o.logits_out.empty()) usage_error("--logits-out needs --tokens");
   if (o.kld && o.mode != Mode::perplexity) usage_error("--kld needs --ppl");
   if (o.probe_bandwidth && o.mode != Mode::bench) usage_error("--probe-bandwidth needs --bench");

@@ -11,7 +11,7 @@ namespace quant::cli {
 // --probe-bandwidth: generated tokens per decode slice, each followed by one read pass.
 constexpr int kProbeEvery = 8;
 
-enum class Mode { generate, perplexity, bench, info, logits };
+enum class Mode { generate, perplexity, bench, info, logits, serve_bench };
 
 // --bench -o: llama-bench's output formats (md: the table; json: one array; jsonl: one object a line).
 enum class BenchFormat { md, csv, json, jsonl };

@@ -22,18 +22,34 @@ struct ArmSpec {
 struct PairedOptions {
   std::string root, suite_file, variants_file;
   std::string variant;  // "" = the default variant
-  int pairs = 6;        // measured pairs per cell
+  // "processes": every pair is two `quant --bench` processes; "duet": two `quant --serve-bench` processes
+  // per cell time slices in turn (A B, B A, ...); "duet-parallel": both at once, one core each (duet.h).
+  std::string method = "processes";
+  int pairs = 6;        // measured pairs per cell (duet: rounds of slices)
   int warmup = 1;       // unmeasured pairs run first
+  int slice_tg = 0, slice_pp = 0;  // duet: tokens per slice (0 = the cell's -n / -p)
+  int duet_processes = 1;  // duet: pairs of processes per cell, each timing an equal share of the rounds
   ArmSpec arms[2];      // [0] base, [1] head
   bool tty = false;
 };
 
 struct PairedRun {
+  std::string method = "processes";  // as PairedOptions::method
   std::vector<Cell> cells;  // the suite's speed cells of the variant
   Results arms[2];          // one results file per arm (runs' index = pair index)
 };
 
-// Runs every pair; a failing run is recorded and that cell's remaining pairs are skipped.
+// The run before anything is measured: cells of the chosen variant, both arms' results with every cell
+// planned (missing models and unbuilt arms already marked).
+struct PairedPlan {
+  VariantSet variants;
+  Variant variant;
+  Inputs inputs;
+  PairedRun run;
+};
+PairedPlan plan_paired(const PairedOptions& o, std::FILE* log);
+
+// Runs every pair (by o.method); a failing run is recorded and that cell's remaining pairs are skipped.
 PairedRun run_paired(const PairedOptions& o, std::FILE* log);
 
 // Paired verdicts (Wilcoxon signed-rank on log ratios, bootstrap CI of the median ratio, threshold `ab`).

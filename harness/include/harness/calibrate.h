@@ -19,7 +19,7 @@ struct CellSensitivity {
 };
 
 struct KindCalibration {
-  std::string measure, kind;         // kind: "compare", "ratio", "ab"
+  std::string measure, kind;         // kind: "compare", "ratio", "ab", "duet"
   int comparisons = 0;               // real A/A comparisons
   double worst_deviation = 0;        // largest |1 - ratio| among them
   double current = 0, recommended = 0;
@@ -31,6 +31,7 @@ struct KindCalibration {
 
 struct Calibration {
   std::string date, machine, suite;
+  std::string method = "processes";  // of the sweeps: "processes", "duet" or "duet-parallel"
   int sweeps = 0, pairs = 0, cells = 0;
   std::vector<KindCalibration> kinds;
   Thresholds recommended;            // the current thresholds with the timing values replaced
@@ -39,6 +40,7 @@ struct Calibration {
 struct CalibrateSettings {
   double margin = 1.25;      // recommended = worst A/A deviation x margin, rounded up to 0.5%
   double floor = 0.02;       // never below 2%
+  double duet_floor = 0.01;  // duet rounds are milliseconds apart: never below 1%
   double power = 0.95;       // detection rate that defines the minimum detectable slowdown
   int resamples_per_comparison = 10;  // bootstrap re-draws of the runs per real comparison (MDE trials)
   int ci_resamples = 400;    // bootstrap resamples of each CI inside the MDE search

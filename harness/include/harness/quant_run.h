@@ -39,4 +39,7 @@ RunRecord interpret_run(const Cell& cell, int index, const Variant& variant, con
 
 std::string utc_now();
 
+// quant's build/system/backend/kv/config sections and the model's identity, from a quant JSON object.
+nlohmann::json engine_sections(const nlohmann::json& q);
+
 }  // namespace quant::harness

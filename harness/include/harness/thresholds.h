@@ -14,6 +14,7 @@ struct TimingThresholds {
   double compare = 0.10;  // baseline vs current, absolute tok/s on the same machine
   double ratio = 0.10;    // baseline vs current, within-run ratios (KV type vs fp32, variant vs default)
   double ab = 0.10;       // interleaved A/B pairs
+  double duet = 0.01;     // duet timing: slices of two long-lived processes in turn (optional in the file)
 };
 
 // Count cells (instructions and simulated LL misses per token under Valgrind): deterministic, so a plain

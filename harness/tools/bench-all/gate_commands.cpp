@@ -21,6 +21,7 @@
 #include "harness/counts_calibrate.h"
 #include "harness/runner.h"
 #include "harness/doc_lint.h"
+#include "harness/duet.h"
 #include "harness/json_check.h"
 #include "harness/methodology.h"
 #include "harness/paths.h"
@@ -86,6 +87,25 @@ std::map<std::string, std::string> env_pairs(const std::vector<std::string>& lis
 
 std::string variants_at(const std::string& root, const std::string& given) {
   return given.empty() ? (fs::path(root) / "harness" / "variants.json").string() : given;
+}
+
+void add_duet_options(CLI::App* cmd, std::string& method, int& slice_tg, int& slice_pp, int& processes) {
+  cmd->add_option("--method", method,
+                  "processes (a quant --bench process per run), duet (two quant --serve-bench processes timed slice "
+                  "by slice in turn) or duet-parallel (both at once, one core each)")
+      ->capture_default_str();
+  cmd->add_option("--slice-tg", slice_tg, "duet: tokens per tg slice (default: the cell's -n)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--slice-pp", slice_pp, "duet: tokens per pp slice (default: the cell's -p)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--duet-processes", processes, "duet: fresh pairs of processes per cell, each for an equal share of the rounds")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+}
+
+// The method a stored sweep was measured with (its command line says so; see plan_paired).
+std::string method_of_sweep(const Results& r) {
+  for (const char* m : {"duet-parallel", "duet"})
+    if (r.command.find(std::string("--method ") + m + " ") != std::string::npos) return m;
+  return "processes";
 }
 
 const Variant& pick_variant(const VariantSet& set, const std::string& name) {
@@ -227,6 +247,10 @@ int cmd_ab(const Common& c, const AbArgs& a) {
   o.variant = a.variant;
   o.pairs = a.pairs;
   o.warmup = a.warmup;
+  o.method = parse_paired_method("--method", a.method);
+  o.slice_tg = a.slice_tg;
+  o.slice_pp = a.slice_pp;
+  o.duet_processes = a.duet_processes;
   o.tty = isatty(fileno(stderr));
   const VariantSet set = load_variants(o.variants_file);
   load_suite(o.suite_file, set);  // validate before building anything
@@ -260,8 +284,8 @@ int cmd_ab(const Common& c, const AbArgs& a) {
   o.arms[0] = arm("base", a.base, a.base_binary, a.base_env, false);
   o.arms[1] = arm("head", a.head, a.head_binary, a.head_env, a.head.empty());
   const std::string dir = a.out.empty() ? fresh_dir(root, "ab") : a.out;
-  std::fprintf(stderr, "bench-all: A/B of %s (base) and %s (head), %d pairs per cell, folder %s\n",
-               o.arms[0].revision.c_str(), o.arms[1].revision.c_str(), a.pairs, dir.c_str());
+  std::fprintf(stderr, "bench-all: A/B of %s (base) and %s (head), method %s, %d pairs per cell, folder %s\n",
+               o.arms[0].revision.c_str(), o.arms[1].revision.c_str(), o.method.c_str(), a.pairs, dir.c_str());
   const PairedRun run = run_paired(o, stderr);
   fs::create_directories(dir);
   for (int i = 0; i < 2; ++i)
@@ -305,6 +329,7 @@ CountCalibration calibrate_count_runs(const std::string& root, const CalibrateAr
 }  // namespace
 
 int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
+  const std::string method = parse_paired_method("--method", a.method);
   const std::string root = project_root(c.root);
   const std::string tpath = a.thresholds.empty() ? thresholds_path(root) : a.thresholds;
   const Thresholds current = load_thresholds(tpath);
@@ -318,6 +343,7 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
       PairedRun run;
       run.arms[0] = load_results(b.string());
       run.arms[1] = load_results(h.string());
+      run.method = method_of_sweep(run.arms[0]);
       for (const auto& cell : run.arms[0].cells) run.cells.push_back(cell.cell);
       sweeps.push_back(std::move(run));
     }
@@ -331,6 +357,10 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
     o.variant = a.variant;
     o.pairs = a.pairs;
     o.warmup = a.warmup;
+    o.method = method;
+    o.slice_tg = a.slice_tg;
+    o.slice_pp = a.slice_pp;
+    o.duet_processes = a.duet_processes;
     o.tty = isatty(fileno(stderr));
     const VariantSet set = load_variants(o.variants_file);
     load_suite(o.suite_file, set);
@@ -343,7 +373,7 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
     o.arms[1] = {"b", "the same build", b, {}};
     fs::create_directories(dir);
     for (int k = 1; k <= a.sweeps; ++k) {
-      std::fprintf(stderr, "bench-all: A/A sweep %d of %d\n", k, a.sweeps);
+      std::fprintf(stderr, "bench-all: A/A sweep %d of %d (method %s)\n", k, a.sweeps, o.method.c_str());
       PairedRun run = run_paired(o, stderr);
       for (int i = 0; i < 2; ++i)
         write_text_file((fs::path(dir) / ("sweep-" + std::to_string(k) + (i ? "-b" : "-a") + ".results.json")).string(),
@@ -424,6 +454,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->ab_cmd->add_option("--out", ab.out, "output folder (default: reports/ab-<UTC time>)");
   g->ab_cmd->add_option("--summary", ab.summary, "also append the Markdown verdict to this file");
   g->ab_cmd->add_option("-j,--jobs", ab.jobs, "build parallelism")->check(CLI::Range(1, 256));
+  add_duet_options(g->ab_cmd, ab.method, ab.slice_tg, ab.slice_pp, ab.duet_processes);
 
   CalibrateArgs& ca = g->calibrate;
   g->calibrate_cmd = app.add_subcommand("calibrate", "A/A: one build as both arms; false-alarm rate, thresholds, detectable slowdowns");
@@ -441,6 +472,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
       ->check(CLI::Range(0, 100))->capture_default_str();
   g->calibrate_cmd->add_flag("--write", ca.write, "store the recommended thresholds in the thresholds file");
   g->calibrate_cmd->add_option("-j,--jobs", ca.jobs, "build parallelism")->check(CLI::Range(1, 256));
+  add_duet_options(g->calibrate_cmd, ca.method, ca.slice_tg, ca.slice_pp, ca.duet_processes);
   return g;
 }
 

@@ -30,11 +30,13 @@ struct AbArgs {
   std::string base, head, suite = "pr", variant, variants, thresholds, out, summary;
   std::string base_binary, head_binary;
   std::vector<std::string> base_env, head_env;
-  int pairs = 6, warmup = 1, jobs = 0;
+  std::string method = "duet";  // duet.h; "processes": every pair two `quant --bench` processes
+  int pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 4;
 };
 struct CalibrateArgs {
   std::string suite = "pr", variant, variants, thresholds, out, binary, from;
-  int sweeps = 3, pairs = 6, warmup = 1, jobs = 0;
+  std::string method = "processes";
+  int sweeps = 3, pairs = 6, warmup = 1, jobs = 0, slice_tg = 0, slice_pp = 0, duet_processes = 4;
   int count_runs = 3;  // sweeps of the suite's count cells (the counts method); 0 skips them
   bool write = false;
 };
