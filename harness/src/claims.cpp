@@ -281,7 +281,9 @@ CheckOutcome evaluate_check(const ClaimCheck& c, const Results& r) {
       // A run without the reference variant (a baseline stores one variant), or with a peer engine that is not
       // installed here or lacks the cache type, leaves the claim uncovered, not false.
       const VariantResult* rv = r.variant(variant);
-      o.absent = !rv || (ref && ref->status == "unsupported" && rv->variant.is_peer());
+      const bool variant_measured = std::any_of(r.cells.begin(), r.cells.end(),
+                                                [&](const CellResult& x) { return x.cell.variant == variant; });
+      o.absent = !rv || !variant_measured || (ref && ref->status == "unsupported" && rv->variant.is_peer());
       return o;
     }
     o.cells.push_back(ref);
