@@ -39,7 +39,23 @@ void ppl_sample(const JsonNode& s, const Cell& c) {
     if (k.at(key).number(0, kBig) <= 0) k.at(key).fail("expected a positive number, got " + k.at(key).shown());
 }
 
+// A duet round (bench-all ab/calibrate, quant --serve-bench slices): one slice's tok/s per measured part.
+void slice_sample(const JsonNode& s) {
+  bool any = false;
+  for (const char* k : {"pp_tok_s", "tg_tok_s"})
+    if (auto x = s.opt(k)) {
+      const std::vector<JsonNode> items = x->items();
+      if (items.empty()) x->fail("expected at least one value");
+      for (const auto& v : items)
+        if (v.number(0, kBig) <= 0) v.fail("expected a positive number, got " + v.shown());
+      any = true;
+    }
+  if (!any) s.fail("a duet slice needs \"pp_tok_s\" or \"tg_tok_s\"");
+  if (auto d = s.opt("test_delay_us")) d->number(0, kBig);
+}
+
 void speed_sample(const JsonNode& s, const Cell& c) {
+  if (!s.opt("n_prompt")) return slice_sample(s);  // quant --bench always reports its workload
   for (const char* k : {"n_prompt", "n_gen", "depth", "max_tokens_in_cache"}) s.at(k).integer(0, int64_t{1} << 40);
   if (auto d = s.opt("test_delay_us")) d->number(0, kBig);
   positive_list(s.at("pp_tok_s"), c.n_prompt > 0 ? static_cast<size_t>(c.inner_reps) : 0);
