@@ -153,13 +153,17 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
     }
   }
   progress.finish();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return finish_paired(std::move(run), t0);
+}
+
+PairedRun finish_paired(PairedRun run, std::chrono::steady_clock::time_point started) {
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (auto& r : run.arms) {
     for (auto& c : r.cells) settle_status(c);
     r.finished = utc_now();
     r.wall_s = wall;
   }
-  return std::move(run);
+  return run;
 }
 
 GateReport ab_report(const PairedRun& run, const Thresholds& t) {

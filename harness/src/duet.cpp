@@ -254,13 +254,7 @@ PairedRun run_duet(const PairedOptions& o, std::FILE* log) {
     }
   }
   progress.finish();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (auto& r : run.arms) {
-    for (auto& c : r.cells) settle_status(c);
-    r.finished = utc_now();
-    r.wall_s = wall;
-  }
-  return std::move(run);
+  return finish_paired(std::move(run), t0);
 }
 
 }  // namespace quant::harness

@@ -280,13 +280,7 @@ ProcessResult run_llamacpp(const std::vector<std::string>& argv, double timeout_
 
 RunRecord interpret_llamacpp_run(const Cell& c, int index, const Variant& v, const Inputs& in,
                                  const std::vector<std::string>& argv, const ProcessResult& p, const std::string& date) {
-  RunRecord r;
-  r.cell = c.id;
-  r.index = index;
-  r.warmup = index < c.warmup;
-  r.wall_s = p.seconds;
-  r.date = date;
-  r.exit_code = p.exit_code;
+  RunRecord r = run_record_start(c, index, p, date);
   r.status = "error";
   if (!p.started) {
     r.error = p.err;

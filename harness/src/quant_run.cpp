@@ -168,8 +168,7 @@ json extract_sample(const Cell& c, const Variant& v, const Inputs& in, const jso
 
 }  // namespace
 
-RunRecord interpret_run(const Cell& c, int index, const Variant& v, const Inputs& in, const ProcessResult& p,
-                        const std::string& date) {
+RunRecord run_record_start(const Cell& c, int index, const ProcessResult& p, const std::string& date) {
   RunRecord r;
   r.cell = c.id;
   r.index = index;
@@ -177,6 +176,12 @@ RunRecord interpret_run(const Cell& c, int index, const Variant& v, const Inputs
   r.wall_s = p.seconds;
   r.date = date;
   r.exit_code = p.exit_code;
+  return r;
+}
+
+RunRecord interpret_run(const Cell& c, int index, const Variant& v, const Inputs& in, const ProcessResult& p,
+                        const std::string& date) {
+  RunRecord r = run_record_start(c, index, p, date);
   if (!p.started) {
     r.status = "error";
     r.error = p.err;

@@ -2,6 +2,7 @@
 // A/B runs: two builds (arms) measured in one sweep, interleaved A B, B A, A B, ... cell by cell, so
 // drift hits both alike; the verdict comes from a paired test on the per-pair ratios (head / base).
 // `bench-all ab` builds two git revisions in worktrees; `bench-all calibrate` runs one build as both arms.
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -51,6 +52,10 @@ PairedPlan plan_paired(const PairedOptions& o, std::FILE* log);
 
 // Runs every pair (by o.method); a failing run is recorded and that cell's remaining pairs are skipped.
 PairedRun run_paired(const PairedOptions& o, std::FILE* log);
+
+// Closes a paired run (either method): every cell's status settled, both arms stamped with the end time and
+// the wall time since `started`.
+PairedRun finish_paired(PairedRun run, std::chrono::steady_clock::time_point started);
 
 // Paired verdicts (Wilcoxon signed-rank on log ratios, bootstrap CI of the median ratio, threshold `ab`).
 GateReport ab_report(const PairedRun& run, const Thresholds& t);

@@ -34,6 +34,9 @@ RunRecord run_record_from_json(const nlohmann::json& j);
 std::vector<std::string> quant_command(const Cell& cell, const Variant& variant, const std::string& binary,
                                        const Inputs& inputs);
 
+// The record of one process of a cell, before its output is read: cell, index, warm-up, time, exit code.
+RunRecord run_record_start(const Cell& cell, int index, const ProcessResult& p, const std::string& date);
+
 RunRecord interpret_run(const Cell& cell, int index, const Variant& variant, const Inputs& inputs,
                         const ProcessResult& p, const std::string& date);
 
