@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "harness/analysis.h"
-#include "harness/claims.h"
-#include "harness/journal.h"
-#include "harness/report.h"
-#include "harness/results.h"
-#include "harness/suite.h"
-#include "harness/thresholds.h"
-#include "harness/variants.h"
+#include "harness/stats/analysis.h"
+#include "harness/claims/claims.h"
+#include "harness/sweep/journal.h"
+#include "harness/report/report.h"
+#include "harness/store/results.h"
+#include "harness/plan/suite.h"
+#include "harness/judge/thresholds.h"
+#include "harness/plan/variants.h"
 #include "quant/error.h"
 
 namespace {

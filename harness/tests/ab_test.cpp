@@ -7,10 +7,10 @@
 
 #include <fstream>
 
-#include "harness/ab.h"
-#include "harness/json_check.h"
-#include "harness/process.h"
-#include "harness/variant_build.h"
+#include "harness/judge/ab.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
+#include "harness/measure/variant_build.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

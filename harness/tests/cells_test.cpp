@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "harness/cells.h"
+#include "harness/plan/cells.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 #include "quant/sha256.h"

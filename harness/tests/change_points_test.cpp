@@ -1,7 +1,7 @@
 // E-divisive change points on synthetic series with known steps and this VM's noise (per-point CV of
 // 14-20%, skewed: log-normal). Found, missed and false steps are counted over many seeded series and
 // bounded, so a weaker detector (or one that cries wolf) fails here.
-#include "harness/change_points.h"
+#include "harness/stats/change_points.h"
 
 #include <gtest/gtest.h>
 

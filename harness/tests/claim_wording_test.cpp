@@ -9,8 +9,8 @@
 #include <fstream>
 #include <map>
 
-#include "harness/claim_wording.h"
-#include "harness/doc_lint.h"
+#include "harness/claims/claim_wording.h"
+#include "harness/claims/doc_lint.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

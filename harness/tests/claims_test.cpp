@@ -7,13 +7,13 @@
 #include <memory>
 
 #include "gate_test_support.h"
-#include "harness/baseline.h"
-#include "harness/claims.h"
-#include "harness/doc_lint.h"
-#include "harness/json_check.h"
-#include "harness/methodology.h"
-#include "harness/process.h"
-#include "harness/runner.h"
+#include "harness/store/baseline.h"
+#include "harness/claims/claims.h"
+#include "harness/claims/doc_lint.h"
+#include "harness/util/json_check.h"
+#include "harness/judge/methodology.h"
+#include "harness/util/process.h"
+#include "harness/sweep/runner.h"
 #include "quant/error.h"
 
 namespace quant::harness {

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <regex>
 
-#include "harness/analysis.h"
-#include "harness/outputs.h"
-#include "harness/plan_estimate.h"
-#include "harness/process.h"
-#include "harness/results.h"
-#include "harness/runner.h"
+#include "harness/stats/analysis.h"
+#include "harness/report/outputs.h"
+#include "harness/plan/plan_estimate.h"
+#include "harness/util/process.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "gate_test_support.h"
-#include "harness/baseline.h"
-#include "harness/compare.h"
+#include "harness/store/baseline.h"
+#include "harness/judge/compare.h"
 #include "quant/error.h"
 
 namespace quant::harness {

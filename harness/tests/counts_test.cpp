@@ -9,10 +9,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "harness/baseline.h"
-#include "harness/count_gate.h"
-#include "harness/counts.h"
-#include "harness/methodology.h"
+#include "harness/store/baseline.h"
+#include "harness/judge/count_gate.h"
+#include "harness/measure/counts.h"
+#include "harness/judge/methodology.h"
 #include "harness_test_support.h"
 #include "gate_test_support.h"
 #include "quant/error.h"

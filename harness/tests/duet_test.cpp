@@ -6,12 +6,12 @@
 #include <fstream>
 
 #include "gate_test_support.h"
-#include "harness/ab.h"
-#include "harness/calibrate.h"
-#include "harness/json_check.h"
-#include "harness/process.h"
-#include "harness/duet.h"
-#include "harness/variant_build.h"
+#include "harness/judge/ab.h"
+#include "harness/judge/calibrate.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
+#include "harness/judge/duet.h"
+#include "harness/measure/variant_build.h"
 #include "quant/error.h"
 #include "harness_test_support.h"
 

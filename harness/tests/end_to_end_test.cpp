@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include "harness/inputs.h"
-#include "harness/process.h"
-#include "harness/results.h"
-#include "harness/runner.h"
+#include "harness/plan/inputs.h"
+#include "harness/util/process.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

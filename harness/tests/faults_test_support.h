@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/runner.h"
+#include "harness/sweep/runner.h"
 #include "quant/error.h"
 
 namespace quant::harness::test {

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "gate_test_support.h"
-#include "harness/compare.h"
-#include "harness/gate_stats.h"
-#include "harness/gate_visibility.h"
+#include "harness/judge/compare.h"
+#include "harness/stats/rank_tests.h"
+#include "harness/judge/gate_visibility.h"
 
 namespace quant::harness {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
-#include "harness/json_check.h"
-#include "harness/process.h"
-#include "harness/results.h"
-#include "harness/runner.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

@@ -7,10 +7,10 @@
 #include <memory>
 
 #include "gate_test_support.h"
-#include "harness/ab.h"
-#include "harness/calibrate.h"
-#include "harness/compare.h"
-#include "harness/variant_build.h"
+#include "harness/judge/ab.h"
+#include "harness/judge/calibrate.h"
+#include "harness/judge/compare.h"
+#include "harness/measure/variant_build.h"
 
 namespace quant::harness {
 namespace {

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "harness/runner.h"
+#include "harness/sweep/runner.h"
 
 namespace quant::harness::test {
 

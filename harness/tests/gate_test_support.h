@@ -3,8 +3,8 @@
 #include <map>
 #include <string>
 
-#include "harness/results.h"
-#include "harness/thresholds.h"
+#include "harness/store/results.h"
+#include "harness/judge/thresholds.h"
 #include "harness_test_support.h"
 
 namespace quant::harness::test {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "harness/runner.h"
+#include "harness/sweep/runner.h"
 
 namespace quant::harness::test {
 

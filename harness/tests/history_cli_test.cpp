@@ -9,8 +9,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "harness/process.h"
-#include "harness/stats.h"
+#include "harness/util/process.h"
+#include "harness/stats/stats.h"
 #include "harness_test_support.h"
 #include "history_test_support.h"
 

@@ -1,7 +1,7 @@
 // The history store: idempotent adds keyed by run, commit, machine class and suite; series ordered by
 // commit time with several runs of a commit joined; schema migration from version 1 keeping the data;
 // refusal of newer schemas, foreign files, dirty trees and shards (leaving the store unchanged).
-#include "harness/history_store.h"
+#include "harness/history/history_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

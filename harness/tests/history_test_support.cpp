@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "harness/history_store.h"
-#include "harness/process.h"
+#include "harness/history/history_store.h"
+#include "harness/util/process.h"
 #include "harness_test_support.h"
 
 namespace quant::harness::test {

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/json_check.h"
-#include "harness/process.h"
-#include "harness/results.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
+#include "harness/store/results.h"
 #include "faults_test_support.h"
 #include "harness_test_support.h"
 

@@ -1,15 +1,15 @@
 // report.html: self-contained (no external resource), the same numbers as report.md, plots embedded as
 // data URIs, rows filterable by model / KV type / variant; and in headless Chromium the page's script
 // runs without errors and applies a filter given in the address (asserted on the DOM).
-#include "harness/html_report.h"
+#include "harness/report/html_report.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 
-#include "harness/format.h"
-#include "harness/outputs.h"
-#include "harness/report.h"
+#include "harness/stats/format.h"
+#include "harness/report/outputs.h"
+#include "harness/report/report.h"
 #include "harness_test_support.h"
 #include "history_test_support.h"
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/folder_lock.h"
-#include "harness/results.h"
+#include "harness/util/folder_lock.h"
+#include "harness/store/results.h"
 #include "faults_test_support.h"
 #include "harness_test_support.h"
 

@@ -16,8 +16,8 @@
 #include <random>
 #include <thread>
 
-#include "harness/process.h"
-#include "harness/results.h"
+#include "harness/util/process.h"
+#include "harness/store/results.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

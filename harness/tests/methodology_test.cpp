@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "gate_test_support.h"
-#include "harness/methodology.h"
+#include "harness/judge/methodology.h"
 
 namespace quant::harness {
 namespace {

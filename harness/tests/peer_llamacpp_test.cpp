@@ -8,16 +8,16 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "harness/analysis.h"
-#include "harness/baseline.h"
-#include "harness/claims.h"
-#include "harness/paths.h"
-#include "harness/peer_llamacpp.h"
-#include "harness/release_notes.h"
-#include "harness/report.h"
-#include "harness/results.h"
-#include "harness/runner.h"
-#include "harness/variants.h"
+#include "harness/stats/analysis.h"
+#include "harness/store/baseline.h"
+#include "harness/claims/claims.h"
+#include "harness/util/paths.h"
+#include "harness/measure/peer_llamacpp.h"
+#include "harness/report/release_notes.h"
+#include "harness/report/report.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
+#include "harness/plan/variants.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 

@@ -1,12 +1,12 @@
 // The pull-request comment: from a verdict with regressions and a changed deterministic figure plus
 // claims that fail, it lists regressions first, then changed figures, then the failing claims, then
 // the link; it carries the sticky marker, stays short, and refuses a file that is not a verdict.
-#include "harness/pr_comment.h"
+#include "harness/report/pr_comment.h"
 
 #include <gtest/gtest.h>
 
-#include "harness/json_check.h"
-#include "harness/process.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 

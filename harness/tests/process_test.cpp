@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "harness/process.h"
+#include "harness/util/process.h"
 
 namespace quant::harness {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "harness/process.h"
+#include "harness/util/process.h"
 #include "harness_test_support.h"
 #include "quant/synthetic_model.h"
 

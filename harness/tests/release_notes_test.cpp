@@ -2,10 +2,10 @@
 // release's stored results, and version ordering.
 #include <gtest/gtest.h>
 
-#include "harness/analysis.h"
-#include "harness/process.h"
-#include "harness/release_notes.h"
-#include "harness/results.h"
+#include "harness/stats/analysis.h"
+#include "harness/util/process.h"
+#include "harness/report/release_notes.h"
+#include "harness/store/results.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

@@ -10,14 +10,14 @@
 #include <regex>
 #include <sstream>
 
-#include "harness/analysis.h"
-#include "harness/csv.h"
-#include "harness/format.h"
-#include "harness/outputs.h"
-#include "harness/process.h"
-#include "harness/report.h"
-#include "harness/results.h"
-#include "harness/runner.h"
+#include "harness/stats/analysis.h"
+#include "harness/report/csv.h"
+#include "harness/stats/format.h"
+#include "harness/report/outputs.h"
+#include "harness/util/process.h"
+#include "harness/report/report.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 

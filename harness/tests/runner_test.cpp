@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/results.h"
-#include "harness/runner.h"
-#include "harness/variant_build.h"
+#include "harness/store/results.h"
+#include "harness/sweep/runner.h"
+#include "harness/measure/variant_build.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 

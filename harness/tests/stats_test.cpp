@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "harness/stats.h"
+#include "harness/stats/stats.h"
 
 namespace quant::harness {
 namespace {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/results.h"
-#include "harness/utf8.h"
+#include "harness/store/results.h"
+#include "harness/util/utf8.h"
 #include "faults_test_support.h"
 #include "harness_test_support.h"
 

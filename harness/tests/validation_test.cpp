@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <set>
 
-#include "harness/suite.h"
-#include "harness/variants.h"
+#include "harness/plan/suite.h"
+#include "harness/plan/variants.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 #include "quant/kv_types.h"

@@ -2,10 +2,10 @@
 // dashboards read them without parsing "19627 tok/s (n=5)".
 #include <gtest/gtest.h>
 
-#include "harness/baseline.h"
-#include "harness/compare.h"
-#include "harness/format.h"
-#include "harness/thresholds.h"
+#include "harness/store/baseline.h"
+#include "harness/judge/compare.h"
+#include "harness/stats/format.h"
+#include "harness/judge/thresholds.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

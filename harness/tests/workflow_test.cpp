@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "harness/json_check.h"
-#include "harness/process.h"
+#include "harness/util/json_check.h"
+#include "harness/util/process.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {

@@ -5,17 +5,17 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "harness/analysis.h"
-#include "harness/format.h"
-#include "harness/history_changes.h"
-#include "harness/history_html.h"
-#include "harness/history_store.h"
-#include "harness/claims.h"
-#include "harness/json_check.h"
-#include "harness/methodology.h"
-#include "harness/paths.h"
-#include "harness/pr_comment.h"
-#include "harness/process.h"
+#include "harness/stats/analysis.h"
+#include "harness/stats/format.h"
+#include "harness/history/history_changes.h"
+#include "harness/history/history_html.h"
+#include "harness/history/history_store.h"
+#include "harness/claims/claims.h"
+#include "harness/util/json_check.h"
+#include "harness/judge/methodology.h"
+#include "harness/util/paths.h"
+#include "harness/report/pr_comment.h"
+#include "harness/util/process.h"
 #include "quant/error.h"
 
 namespace quant::harness::cli {
