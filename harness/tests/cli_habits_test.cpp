@@ -70,7 +70,9 @@ TEST(BenchAllCli, PlanCountsRunsAndEstimatesFromTheLastSweep) {
   const std::vector<std::string> args = {"plan", "--root", p.root, "--suite", "test", "--variants", p.variants_file};
   const ProcessResult first = bench_all(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_TRUE(has(first.out, "cpu/tiny/fp32,fp32/speed/p16n8/d0  4 runs (1 warm-up)\n")) << first.out;
+  EXPECT_TRUE(has(first.out, "cpu/tiny/fp32,fp32/speed/p16n8/d0  4 runs (1 warm-up)  ~")) << first.out;
+  EXPECT_TRUE(has(first.err, "bench-all: variant cpu ~")) << first.err;
+  EXPECT_TRUE(has(first.err, "bench-all: model tiny ~")) << first.err;
   EXPECT_TRUE(has(first.err, "bench-all: 6 cells, 15 runs; estimated ")) << first.err;
   EXPECT_TRUE(has(first.err, "0 cells from earlier journals' run times, 6 from a model-size estimate")) << first.err;
 

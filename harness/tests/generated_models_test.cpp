@@ -242,11 +242,30 @@ TEST(PlanEstimate, JournalTimesFirstThenModelSize) {
   EXPECT_NEAR(some.seconds - none.seconds,
               cells[0].runs() * (2.0 - model_size_run_seconds(cells[0], model_weight_bytes(*in.model(cells[0].model), nullptr))),
               1e-9);
+  // Per-cell figures add up to the total.
+  double sum = 0;
+  for (double c : some.cell_seconds) sum += c;
+  EXPECT_EQ(some.cell_seconds.size(), cells.size());
+  EXPECT_NEAR(sum, some.seconds, 1e-9);
   // A generated model not written yet is sized from its spec: TinyLlama-1.1B Q4_0 is about 0.6 GB.
   SuiteFile line{"tl", "", SynthModel{"tinyllama-1.1b", "Q4_0", 0, 0, 1}, {}, {}, {}, {}};
   const double bytes = model_weight_bytes(Resource{}, &line);
   EXPECT_GT(bytes, 0.55e9);
   EXPECT_LT(bytes, 0.7e9);
+}
+
+TEST(PlanEstimate, VariantFactorIsTheMedianRatioOnSharedCells) {
+  const std::map<std::string, double> seen = {
+      {"cpu/m/fp32,fp32/speed/p8n8/d0", 1.0},    {"vk/m/fp32,fp32/speed/p8n8/d0", 4.0},
+      {"cpu/m/fp16,fp16/speed/p8n8/d0", 2.0},    {"vk/m/fp16,fp16/speed/p8n8/d0", 10.0},
+      {"cpu/m/q8_0,q8_0/speed/p8n8/d0", 1.0},    {"vk/m/q8_0,q8_0/speed/p8n8/d0", 6.0},
+      {"vk/m/q4_0,q4_0/speed/p8n8/d0", 100.0},  // no cpu twin: not counted
+      {"peer/m/fp32,fp32/speed/p8n8/d0", 0.5}};
+  const auto f = variant_factors(seen, "cpu");
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_DOUBLE_EQ(f.at("vk"), 5.0);  // ratios 4, 5, 6
+  EXPECT_DOUBLE_EQ(f.at("peer"), 0.5);
+  EXPECT_TRUE(variant_factors(seen, "none").empty());
 }
 
 }  // namespace

@@ -68,24 +68,62 @@ double model_size_run_seconds(const Cell& c, double weight_bytes) {
   return load + c.depth * pp_token + (c.inner_reps + 1) * rep;  // quant --bench runs one unmeasured rep first
 }
 
+std::map<std::string, double> variant_factors(const std::map<std::string, double>& run_seconds,
+                                              const std::string& reference) {
+  std::map<std::string, std::vector<double>> ratios;
+  for (const auto& [id, seconds] : run_seconds) {
+    const auto slash = id.find('/');
+    if (slash == std::string::npos || id.compare(0, slash, reference) == 0) continue;
+    const auto ref = run_seconds.find(reference + id.substr(slash));
+    if (ref == run_seconds.end() || ref->second <= 0) continue;
+    ratios[id.substr(0, slash)].push_back(seconds / ref->second);
+  }
+  std::map<std::string, double> out;
+  for (auto& [variant, r] : ratios) {
+    std::sort(r.begin(), r.end());
+    const size_t n = r.size();
+    out[variant] = n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+  }
+  return out;
+}
+
+namespace {
+
+// The variant the model-size estimate describes: the suite's first build of this engine.
+std::string reference_variant(const Suite& suite) {
+  for (const auto& v : suite.variants)
+    if (!suite.peers.count(v)) return v;
+  return suite.variants.empty() ? "" : suite.variants.front();
+}
+
+const SuiteFile* model_line(const Suite& suite, const std::string& name) {
+  for (const auto& l : suite.models)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+}  // namespace
+
 PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
                            const std::string& reports_dir) {
   const auto seen = journal_run_seconds(reports_dir);
   PlanEstimate e;
+  e.variant_factor = variant_factors(seen, reference_variant(suite));
   for (const auto& c : cells) {
     ++e.cells;
     e.runs += c.runs();
+    double per_run = 0;
     if (auto it = seen.find(c.id); it != seen.end()) {
-      e.seconds += it->second * c.runs();
+      per_run = it->second;
       ++e.from_journal;
-      continue;
+    } else {
+      const Resource* m = inputs.model(c.model);
+      per_run = model_size_run_seconds(c, m ? model_weight_bytes(*m, model_line(suite, c.model)) : 0);
+      if (auto f = e.variant_factor.find(c.variant); f != e.variant_factor.end()) per_run *= f->second;
+      ++e.from_model_size;
     }
-    const Resource* m = inputs.model(c.model);
-    const SuiteFile* line = nullptr;
-    for (const auto& l : suite.models)
-      if (l.name == c.model) line = &l;
-    e.seconds += c.runs() * model_size_run_seconds(c, m ? model_weight_bytes(*m, line) : 0);
-    ++e.from_model_size;
+    e.cell_seconds.push_back(per_run * c.runs());
+    e.seconds += e.cell_seconds.back();
   }
   return e;
 }

@@ -290,8 +290,20 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   const Inputs inputs = resolve_inputs(suite, o.root, log, false);
   std::fputs(log.str().c_str(), stderr);
   const auto cells = shard_cells(plan_cells(suite, inputs), o.shard);
-  for (const auto& cell : cells) std::printf("%s  %d runs (%d warm-up)\n", cell.id.c_str(), cell.runs(), cell.warmup);
   const PlanEstimate e = estimate_plan(cells, suite, inputs, (fs::path(o.root) / "reports").string());
+  std::map<std::string, double> by_variant, by_model;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    std::printf("%s  %d runs (%d warm-up)  ~%.*f s\n", cells[i].id.c_str(), cells[i].runs(), cells[i].warmup,
+                e.cell_seconds[i] < 10 ? 1 : 0,
+                e.cell_seconds[i]);
+    by_variant[cells[i].variant] += e.cell_seconds[i];
+    by_model[cells[i].model] += e.cell_seconds[i];
+  }
+  for (const auto& [name, s] : by_variant) std::fprintf(stderr, "bench-all: variant %s ~%.1f min\n", name.c_str(), s / 60);
+  for (const auto& [name, s] : by_model) std::fprintf(stderr, "bench-all: model %s ~%.1f min\n", name.c_str(), s / 60);
+  for (const auto& [name, f] : e.variant_factor)
+    std::fprintf(stderr, "bench-all: variant %s ran %.2fx as long as the default build on the same cells (journals)\n",
+                 name.c_str(), f);
   std::fprintf(stderr, "bench-all: %d cells, %d runs; estimated %.0f s (%.1f min): %d cells from earlier journals' run "
                "times, %d from a model-size estimate\n", e.cells, e.runs, e.seconds, e.seconds / 60, e.from_journal,
                e.from_model_size);

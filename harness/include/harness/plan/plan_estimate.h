@@ -1,7 +1,9 @@
 #pragma once
 // How long a plan will take: for each cell, the mean wall time of its runs in earlier journals under
 // <root>/reports (the same cell id), else a model-size estimate (weight bytes read per token, tokens the
-// cell's runs process, model loading). `bench-all plan` prints it.
+// cell's runs process, model loading) for the default build, scaled for other variants (lavapipe, a peer
+// engine) by how much slower they ran than the default build on the same cells in those journals.
+// `bench-all plan` prints it per cell, per variant and per model.
 #include <map>
 #include <string>
 #include <vector>
@@ -16,6 +18,8 @@ struct PlanEstimate {
   int cells = 0, runs = 0;
   double seconds = 0;
   int from_journal = 0, from_model_size = 0;  // cells estimated each way
+  std::vector<double> cell_seconds;           // per cell of the plan, in its order
+  std::map<std::string, double> variant_factor;  // learned: run time relative to the default variant
 };
 
 // Mean wall seconds per run, by cell id, over every run line of <reports_dir>/*/journal.jsonl.
@@ -24,7 +28,12 @@ std::map<std::string, double> journal_run_seconds(const std::string& reports_dir
 // Weight bytes of a model: its file, or for a generated model not written yet its spec's size.
 double model_weight_bytes(const Resource& model, const SuiteFile* line);
 
-// Seconds one run of `cell` takes by the model-size estimate.
+// For each variant other than `reference`: the median, over cells the journals saw for both, of its mean
+// run time divided by the reference variant's on the same cell (the same id after the variant).
+std::map<std::string, double> variant_factors(const std::map<std::string, double>& run_seconds,
+                                              const std::string& reference);
+
+// Seconds one run of `cell` takes by the model-size estimate (the default build).
 double model_size_run_seconds(const Cell& cell, double weight_bytes);
 
 PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
