@@ -63,7 +63,9 @@ std::vector<Pattern> make_patterns() {
                  R"(\b(?:barely|hardly) (?:any|measurable|noticeable|changes?|moves?|affects?|slower|different|worse)\b|)"
                  R"(\b(?:minimal|minor|marginal|tiny|slight|modest) (?:quality |accuracy |perplexity |speed )?)"
                  R"((?:loss|degradation|drop|hit|penalty|impact|cost|overhead|slowdown)\b|\bfor free\b|\bfree lunch\b|)"
-                 R"(\bat no (?:cost|loss)\b)");
+                 R"(\bat no (?:cost|loss)\b|)"
+                 R"(\bcost(?:s|ing)? (?:(?:essentially|virtually|practically|almost|basically|next to|close to) )?)"
+                 R"((?:nothing|zero)\b|\bnext to nothing\b|\bwithin (?:the )?(?:noise|measurement error|error bars?|run-to-run noise)\b)");
   add(K::comparative,
       R"(\b(?:faster|quicker|speedier|slower|leaner|cheaper|more (?:accurate|efficient|compact|precise|faithful))(?: than)?\b|)"
       R"(\b(?:smaller|better|worse|lighter|heavier)\s+(?:\w+\s+){0,2}?than\b|)"
@@ -77,8 +79,11 @@ std::vector<Pattern> make_patterns() {
       R"(\bas (?:fast|quick|speedy|good|accurate|small|compact|efficient|lean|light|cheap|precise) as\b|)"
       R"(\b(?:the )?same (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|latency)\b|)"
       R"(\b(?:the )?same (?:memory|footprint) (?:as|of)\b|)"
-      R"(\b(?:virtually|practically|essentially|effectively|nearly|almost|basically|functionally|statistically) )"
+      R"(\b(?:virtually|practically|essentially|effectively|nearly|near|almost|basically|functionally|statistically)[- ])"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
+      R"(\bidentical (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|tok/s)\b|)"
+      R"(\bno (?:slower|worse|less accurate) than\b|\b(?:does not|doesn't|do not|don't|won't|will not|never) )"
+      R"((?:slow(?:s)?(?: down)?|hurt|degrade|harm|reduce|affect|lower|worsen)\s+(?:\w+\s+){0,2}?)" + kPerf + R"(\b|)"
       R"(\bkeeps? (?:pace|up) with\b|\bcomparable (?:to|with|speed|quality|accuracy|perplexity|throughput|performance)\b|)"
       R"(\bno (?:speed|quality|accuracy|throughput|performance|perplexity) (?:penalty|difference|cost|hit|loss|trade-?offs?|)"
       R"(degradation|drop|impact|regression)\b|)"
@@ -99,7 +104,8 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
       R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|winners?|pulls? ahead|)"
-      R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of)\b)");
+      R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of|)"
+      R"(never (?:(?:loses|lost) to|trails?|trailed|falls? behind|fell behind|lags? behind))\b)");
   add(K::factor, R"((?:^|[^\w.])()" + kNum + R"(\s?(?:x|×)(?![\w])(?!\s*\d)|)" + kNum +
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
                      R"(cheaper|quicker|as|the|over|that)|\b)" + kNumWord +
@@ -108,7 +114,8 @@ std::vector<Pattern> make_patterns() {
                      R"()[- ]?fold)\b|\b(?:twice|thrice|half) (?:as|the|that|its|their)\b|)"
                      R"(\b(?:a|one|two)[- ](?:half|third|quarter|fifth|tenth)s? (?:of )?(?:the|its|their|our|a|an|)"
                      R"(fp32|fp16|what|memory|ram|size|speed)\b|\border(?:s)? of magnitude\b|\b(?:in|by) half\b(?![- ](?:precision|float|width))|)"
-                     R"(\bby (?:a|one|two)[- ](?:third|quarter|fifth)s?\b)");
+                     R"(\bby (?:a|one|two)[- ](?:third|quarter|fifth)s?\b|)"
+                     R"(\b(?:a )?factor of (?:)" + kNum + "|" + kNumWord + R"()\b)");
   add(K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
                          R"(\s?(?:%|percent\b|per cent\b|percentage points?\b))(?!\s*(?:confidence|interval|ci\b|)"
                          R"(credible|quantiles?|percentiles?|significance|thresholds?|level|bootstrap|two-sided)))");
