@@ -54,9 +54,14 @@ std::vector<Pattern> make_patterns() {
   using K = ClaimKind;
   add(K::lossless, R"(\blossless\b|\bno (?:quality |accuracy )?loss\b|\bwithout (?:any )?(?:quality |accuracy )?loss\b|)"
                    R"(\bzero (?:quality |accuracy )?loss\b|\bloss-?free\b|)"
-                   R"(\b(?:no|zero|without(?: any)?) (?:quality |accuracy |perplexity )?(?:degradation|drop in quality)\b)");
+                   R"(\b(?:no|zero|without(?: any)?) (?:quality |accuracy |perplexity )?(?:degradation|drop in quality)\b|)"
+                   R"(\b(?:keeps?|kept|preserves?|preserved|retains?|retained|maintains?|maintained) (?:\w+ ){0,2}?)"
+                   R"((?:quality|accuracy|perplexity|fidelity)\b)");
   add(K::hedged, R"(\b(?:near|nearly|virtually|almost|practically|essentially|quasi)[- ]lossless\b|\bnegligibl[ey]\b|)"
-                 R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|)"
+                 R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|\bun(?:measurabl|detectabl)[ey]\b|)"
+                 R"(\b(?:almost|nearly|virtually|practically|essentially|basically|effectively) free\b|)"
+                 R"(\bby (?:only |just )?(?:a hair|a whisker|a hair's breadth|a nose)\b|)"
+                 R"(\bno (?:\w+ )?(?:penalty|overhead|slowdown|downside) (?:for|to|from|when|in|with)\b|)"
                  R"(\b(?:no|without(?: any)?|zero) (?:measurable|noticeable|perceptible|visible|significant|meaningful|)"
                  R"(appreciable|discernible|detectable|real|material) \w+|)"
                  R"(\b(?:almost|nearly|virtually|practically) (?:no|zero|nothing|none)\b|)"
@@ -69,19 +74,23 @@ std::vector<Pattern> make_patterns() {
   add(K::comparative,
       R"(\b(?:faster|quicker|speedier|slower|leaner|cheaper|more (?:accurate|efficient|compact|precise|faithful))(?: than)?\b|)"
       R"(\b(?:smaller|better|worse|lighter|heavier)\s+(?:\w+\s+){0,2}?than\b|)"
+      R"(\b(?:big|bigger|huge|large|massive|major|significant|substantial|dramatic|considerable|noticeable|solid|)"
+      R"(impressive|sizable|sizeable) (?:speed[- ]?ups?|gains?|improvements?|savings?|wins?|boosts?|reductions?)\b|)"
       R"(\b(?:smaller|larger|bigger|better|worse|lighter|less|fewer|more|lower|higher|greater|improved|reduced))"
       R"(\s+(?:kv\s+)?)" + kPerf + R"(\b|)"
       R"(\b(?:speed[- ]?ups?|speeds? up|sped up|boost(?:s|ed)?|improv(?:es|ed|ement|ing)|gains?|sav(?:es|ed|ings?)|)"
       R"(reduc(?:es|ed|tion)|shrinks?|shrank|cuts?|lowers|raises|accelerat(?:es|ed|ion))\s+(?:\w+\s+){0,2}?)" + kPerf +
           R"(\b)");
   add(K::parity,
-      R"(\b(?:on|at) (?:a )?par with\b|\bneck and neck\b|\bequivalent (?:speed|quality|accuracy|perplexity|performance)\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
+      R"(\b(?:on|at) (?:a )?par with\b|\bneck[- ]and[- ]neck\b|\bequivalent (?:speed|quality|accuracy|perplexity|performance)\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
       R"(\bas (?:fast|quick|speedy|good|accurate|small|compact|efficient|lean|light|cheap|precise) as\b|)"
       R"(\b(?:the )?same (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|latency)\b|)"
       R"(\b(?:the )?same (?:memory|footprint) (?:as|of)\b|)"
       R"(\b(?:virtually|practically|essentially|effectively|nearly|near|almost|basically|functionally|statistically)[- ])"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
       R"(\bidentical (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|tok/s)\b|)"
+      R"(\b)" + kPerf + R"(\b(?:\s+\w+){0,3}?\s+(?:is|are|was|were|stays?|remains?)\s+(?:\w+\s+)?)"
+      R"((?:unaffected|unchanged|undiminished|unimpaired|untouched|intact)\b|)"
       R"(\bno (?:slower|worse|less accurate) than\b|\b(?:does not|doesn't|do not|don't|won't|will not|never) )"
       R"((?:slow(?:s)?(?: down)?|hurt|degrade|harm|reduce|affect|lower|worsen)\s+(?:\w+\s+){0,2}?)" + kPerf + R"(\b|)"
       R"(\bkeeps? (?:pace|up) with\b|\bcomparable (?:to|with|speed|quality|accuracy|perplexity|throughput|performance)\b|)"
@@ -105,7 +114,9 @@ std::vector<Pattern> make_patterns() {
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
       R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|winners?|pulls? ahead|)"
       R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of|)"
-      R"(never (?:(?:loses|lost) to|trails?|trailed|falls? behind|fell behind|lags? behind))\b)");
+      R"(never (?:(?:loses|lost) to|trails?|trailed|falls? behind|fell behind|lags? behind)|)"
+      R"((?:leaves?|left|leaving) (?:\S+ ){0,2}?(?:llama\.cpp|fp16|fp32|f16|f32|q\d_\d|the competition|competitors|)"
+      R"(rivals|(?:the )?others|\w+'s \w+)(?: \w+)? (?:far |well |way )?(?:behind|in the dust))\b)");
   add(K::factor, R"((?:^|[^\w.])()" + kNum + R"(\s?(?:x|×)(?![\w])(?!\s*\d)|)" + kNum +
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
                      R"(cheaper|quicker|as|the|over|that)|\b)" + kNumWord +
@@ -119,6 +130,8 @@ std::vector<Pattern> make_patterns() {
   add(K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
                          R"(\s?(?:%|percent\b|per cent\b|percentage points?\b))(?!\s*(?:confidence|interval|ci\b|)"
                          R"(credible|quantiles?|percentiles?|significance|thresholds?|level|bootstrap|two-sided)))");
+  add(K::percentage, R"(\b(?:a|one|half a|a half|a few|a couple of|several|)" + kNumWord.substr(3, kNumWord.size() - 4) +
+                         R"() (?:percent|per cent|percentage points?)\b(?!\s+(?:signs?|symbols?|characters?|escapes?|encod\w*)))");
   add(K::figure, R"((?:^|[^\w.\-])([+\-−~≈]?)" + kNum + R"((?:\s?(?:-|–|to)\s?)" + kNum + R"()?\s?)" + kSpeedUnit +
                      R"()(?![\w]))");
   add(K::figure, R"(\b(?:perplexity|ppl|kld|kl[- ]divergence|top-1(?: agreement)?|accuracy)\b(?:\s+[\w'’]+){0,4}?\s*)"
