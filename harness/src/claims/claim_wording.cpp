@@ -61,6 +61,8 @@ std::vector<Pattern> make_patterns() {
                  R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|\bun(?:measurabl|detectabl)[ey]\b|)"
                  R"(\b(?:almost|nearly|virtually|practically|essentially|basically|effectively) free\b|)"
                  R"(\bby (?:only |just )?(?:a hair|a whisker|a hair's breadth|a nose)\b|)"
+                 R"(\badds? (?:no|zero|little|hardly any|barely any) (?:extra |additional |measurable )?)"
+                 R"((?:latency|overhead|time|cost|slowdown|delay|memory|error)\b|\bin (?:a|the) blink\b|\bin no time\b|)"
                  R"(\bno (?:\w+ )?(?:penalty|overhead|slowdown|downside) (?:for|to|from|when|in|with)\b|)"
                  R"(\b(?:no|without(?: any)?|zero) (?:measurable|noticeable|perceptible|visible|significant|meaningful|)"
                  R"(appreciable|discernible|detectable|real|material) \w+|)"
@@ -72,7 +74,9 @@ std::vector<Pattern> make_patterns() {
                  R"(\bcost(?:s|ing)? (?:(?:essentially|virtually|practically|almost|basically|next to|close to) )?)"
                  R"((?:nothing|zero)\b|\bnext to nothing\b|\bwithin (?:the )?(?:noise|measurement error|error bars?|run-to-run noise)\b)");
   add(K::comparative,
-      R"(\b(?:faster|quicker|speedier|slower|leaner|cheaper|more (?:accurate|efficient|compact|precise|faithful))(?: than)?\b|)"
+      R"(\b(?:faster|quicker|speedier|snappier|zippier|slower|leaner|cheaper|)"
+      R"(more (?:accurate|efficient|compact|precise|faithful|responsive))(?: than)?\b|)"
+      R"(\bscales? (?:linearly|perfectly|nearly linearly|almost linearly|well)\b|\blinear scaling\b|)"
       R"(\b(?:smaller|better|worse|lighter|heavier)\s+(?:\w+\s+){0,2}?than\b|)"
       R"(\b(?:big|bigger|huge|large|massive|major|significant|substantial|dramatic|considerable|noticeable|solid|)"
       R"(impressive|sizable|sizeable) (?:speed[- ]?ups?|gains?|improvements?|savings?|wins?|boosts?|reductions?)\b|)"
@@ -89,6 +93,7 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:virtually|practically|essentially|effectively|nearly|near|almost|basically|functionally|statistically)[- ])"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
       R"(\bidentical (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|tok/s)\b|)"
+      R"(\b(?:fp32|fp16|f16|f32|full[- ]precision|uncompressed|llama\.cpp)[- ](?:level|class|grade|like|equivalent)\b|)"
       R"(\b)" + kPerf + R"(\b(?:\s+\w+){0,3}?\s+(?:is|are|was|were|stays?|remains?)\s+(?:\w+\s+)?)"
       R"((?:unaffected|unchanged|undiminished|unimpaired|untouched|intact)\b|)"
       R"(\bno (?:slower|worse|less accurate) than\b|\b(?:does not|doesn't|do not|don't|won't|will not|never) )"
@@ -107,10 +112,11 @@ std::vector<Pattern> make_patterns() {
       R"(\s+(?:supported\s+|possible\s+|allowed\s+)?(?:head|block|dim|dimension|unit|value|index|element|integer|k|n|)"
       R"(power|multiple|number|batch|chunk|offset|step|level|code)s?\b)|)"
       R"(\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest[- ]in[- ]class\b|\b(?:industry|market)[- ]leading\b|)"
-      R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond to none\b|\bnumber one\b|)"
+      R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond (?:to none|only to)\b|\bnumber one\b|)"
       R"(\bblazing(?:ly)?[- ]fast\b|\blightning[- ]fast\b|\bworld[- ]class\b|\bbest[- ]ever\b)");
   add(K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
+      R"(outshin(?:es|e|ed|ing)|win (?:over|against)|runs? (?:rings|circles) around|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
       R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|winners?|pulls? ahead|)"
       R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of|)"
@@ -123,10 +129,12 @@ std::vector<Pattern> make_patterns() {
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
                      R"(cheaper|quicker|as|the|over|that)\b)|\b((?:)" + kNum + "|" + kNumWord +
                      R"()[- ]?fold)\b|\b(?:twice|thrice|half) (?:as|the|that|its|their)\b|)"
-                     R"(\b(?:a|one|two)[- ](?:half|third|quarter|fifth|tenth)s? (?:of )?(?:the|its|their|our|a|an|)"
+                     R"(\b(?:a|one|two)[- ](?:half|third|quarter|fifth|sixth|seventh|eighth|ninth|tenth)s? (?:of )?(?:the|its|their|our|a|an|)"
                      R"(fp32|fp16|what|memory|ram|size|speed)\b|\border(?:s)? of magnitude\b|\b(?:in|by) half\b(?![- ](?:precision|float|width))|)"
                      R"(\bby (?:a|one|two)[- ](?:third|quarter|fifth)s?\b|)"
-                     R"(\b(?:a )?factor of (?:)" + kNum + "|" + kNumWord + R"()\b)");
+                     R"(\b(?:a )?factor of (?:)" + kNum + "|" + kNumWord + R"()\b|)"
+                     R"(\b(?:uses?|used|needs?|needed|takes?|took|costs?|requires?|consumes?|in|at|for|with|only|just) )"
+                     R"((?:just |only )?(?:a )?(?:small |tiny )?fraction of (?:the|its|their|what)\b|\bby\s+)" + kNum + R"(\s+times\b)");
   add(K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
                          R"(\s?(?:%|percent\b|per cent\b|percentage points?\b))(?!\s*(?:confidence|interval|ci\b|)"
                          R"(credible|quantiles?|percentiles?|significance|thresholds?|level|bootstrap|two-sided)))");
