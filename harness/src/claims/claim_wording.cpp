@@ -61,6 +61,11 @@ std::vector<Pattern> make_patterns() {
                  R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|\bun(?:measurabl|detectabl)[ey]\b|)"
                  R"(\b(?:almost|nearly|virtually|practically|essentially|basically|effectively) free\b|)"
                  R"(\bby (?:only |just )?(?:a hair|a whisker|a hair's breadth|a nose)\b|)"
+                 R"(\b(?:not|never|n't|nobody will|no one will) (?:\w+ )?notice (?:any |a |the )?)"
+                 R"((?:difference|change|slowdown|loss|drop|degradation|penalty)\b|\bno (?:real |practical )?downsides?\b|)"
+                 R"(\b(?:very|extremely|incredibly|super|really|highly|insanely|remarkably|exceptionally|impressively|)"
+                 R"(amazingly|wickedly|seriously) (?:fast|quick|efficient|optimi[sz]ed|accurate|compact|lean|performant|tuned)\b|)"
+                 R"(\bperformant\b|)"
                  R"(\badds? (?:no|zero|little|hardly any|barely any) (?:extra |additional |measurable )?)"
                  R"((?:latency|overhead|time|cost|slowdown|delay|memory|error)\b|\bin (?:a|the) blink\b|\bin no time\b|)"
                  R"(\bno (?:\w+ )?(?:penalty|overhead|slowdown|downside) (?:for|to|from|when|in|with)\b|)"
@@ -77,6 +82,9 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:faster|quicker|speedier|snappier|zippier|slower|leaner|cheaper|)"
       R"(more (?:accurate|efficient|compact|precise|faithful|responsive))(?: than)?\b|)"
       R"(\bscales? (?:linearly|perfectly|nearly linearly|almost linearly|well)\b|\blinear scaling\b|)"
+      R"(\b(?:loses|lose|costs?|uses?|needs?|takes?|reads?|stores?|spends?|wastes?) (?:far |much |even |slightly |a lot |a bit )?)"
+      R"((?:less|more|fewer)(?!\s+than\s+\d)(?: \w+){0,3}? than\b(?!\s+\d)|)"
+      R"(\bsaturat(?:e|es|ed|ing) (?:the )?(?:memory )?(?:bus|bandwidth|memory bandwidth|cores?|cpu)\b|)"
       R"(\b(?:smaller|better|worse|lighter|heavier)\s+(?:\w+\s+){0,2}?than\b|)"
       R"(\b(?:big|bigger|huge|large|massive|major|significant|substantial|dramatic|considerable|noticeable|solid|)"
       R"(impressive|sizable|sizeable) (?:speed[- ]?ups?|gains?|improvements?|savings?|wins?|boosts?|reductions?)\b|)"
@@ -93,6 +101,9 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:virtually|practically|essentially|effectively|nearly|near|almost|basically|functionally|statistically)[- ])"
       R"((?:identical|the same|indistinguishable|equal|equivalent|unchanged)\b|\bindistinguishable from\b|)"
       R"(\bidentical (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|tok/s)\b|)"
+      R"(\b(?:close|closer|similar|comparable|equal) to (?:an? |the )?(?:fp32|fp16|f16|f32|uncompressed|full[- ]precision|)"
+      R"(llama\.cpp|q\d_\d|\w+_kv_\w+|uniform_4b)\b|\b(?:clos|narrow)(?:es|ed|ing|e)? the gap\b|)"
+      R"(\b(?:makes?|made|shows?|showed|is|there is|with) no (?:\w+ )?difference\b|\bno (?:\w+ )?difference (?:to|in|for|on)\b|)"
       R"(\b(?:fp32|fp16|f16|f32|full[- ]precision|uncompressed|llama\.cpp)[- ](?:level|class|grade|like|equivalent)\b|)"
       R"(\b)" + kPerf + R"(\b(?:\s+\w+){0,3}?\s+(?:is|are|was|were|stays?|remains?)\s+(?:\w+\s+)?)"
       R"((?:unaffected|unchanged|undiminished|unimpaired|untouched|intact)\b|)"
@@ -113,10 +124,11 @@ std::vector<Pattern> make_patterns() {
       R"(power|multiple|number|batch|chunk|offset|step|level|code)s?\b)|)"
       R"(\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest[- ]in[- ]class\b|\b(?:industry|market)[- ]leading\b|)"
       R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond (?:to none|only to)\b|\bnumber one\b|)"
+      R"(\b(?:sets?|setting|raises?|raising) (?:a |the )?(?:new )?(?:bar|record|standard|benchmark)\b|\bas good as it gets\b|)"
       R"(\bblazing(?:ly)?[- ]fast\b|\blightning[- ]fast\b|\bworld[- ]class\b|\bbest[- ]ever\b)");
   add(K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
-      R"(outshin(?:es|e|ed|ing)|win (?:over|against)|runs? (?:rings|circles) around|)"
+      R"(outshin(?:es|e|ed|ing)|win (?:over|against)|runs? (?:rings|circles) around|pull(?:s|ed|ing)? away from|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
       R"(eclips(?:es|ed)|trounc(?:es|ed)|crush(?:es|ed)|dominat(?:es|ed)|leapfrogs?|bests|wins|winners?|pulls? ahead|)"
       R"(comes? out ahead|(?:is|are|was|were|stays?|stayed|runs?|ran|well|far|way|clearly|comfortably) ahead of|)"
@@ -133,6 +145,8 @@ std::vector<Pattern> make_patterns() {
                      R"(fp32|fp16|what|memory|ram|size|speed)\b|\border(?:s)? of magnitude\b|\b(?:in|by) half\b(?![- ](?:precision|float|width))|)"
                      R"(\bby (?:a|one|two)[- ](?:third|quarter|fifth)s?\b|)"
                      R"(\b(?:a )?factor of (?:)" + kNum + "|" + kNumWord + R"()\b|)"
+                     R"(\b(?:compress\w*|shrinks?|shrunk|reduc\w*|cuts?)\s+(?:\w+\s+){0,3}?(?:by\s+)?(?:)" + kNum + "|" +
+                     kNumWord + R"()\s+times\b|)"
                      R"(\b(?:uses?|used|needs?|needed|takes?|took|costs?|requires?|consumes?|in|at|for|with|only|just) )"
                      R"((?:just |only )?(?:a )?(?:small |tiny )?fraction of (?:the|its|their|what)\b|\bby\s+)" + kNum + R"(\s+times\b)");
   add(K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
