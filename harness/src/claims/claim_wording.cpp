@@ -125,6 +125,9 @@ std::vector<Pattern> make_patterns() {
       R"(\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest[- ]in[- ]class\b|\b(?:industry|market)[- ]leading\b|)"
       R"(\bun(?:matched|beatable|rivall?ed|paralle?led|surpassed)\b|\bsecond (?:to none|only to)\b|\bnumber one\b|)"
       R"(\b(?:sets?|setting|raises?|raising) (?:a |the )?(?:new )?(?:bar|record|standard|benchmark)\b|\bas good as it gets\b|)"
+      R"(\b(?:is|are|was|were|stays?|remains?|feels?|runs?|looks?|becomes?|gets?|got)\s+(?:\w+\s+){0,2}?)"
+      R"((?:fast|quick|speedy|efficient|accurate|precise|competitive|excellent|great|superior|inferior|optimal|ideal|)"
+      R"(snappy|responsive|production[- ]ready|cheap|tiny|lean|slow|sluggish)\b(?![- ](?:path|math|enough|as|than))|)"
       R"(\bblazing(?:ly)?[- ]fast\b|\blightning[- ]fast\b|\bworld[- ]class\b|\bbest[- ]ever\b)");
   add(K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
