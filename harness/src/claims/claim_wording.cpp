@@ -56,7 +56,9 @@ std::vector<Pattern> make_patterns() {
                    R"(\bzero (?:quality |accuracy )?loss\b|\bloss-?free\b|)"
                    R"(\b(?:no|zero|without(?: any)?) (?:quality |accuracy |perplexity )?(?:degradation|drop in quality)\b|)"
                    R"(\b(?:keeps?|kept|preserves?|preserved|retains?|retained|maintains?|maintained) (?:\w+ ){0,2}?)"
-                   R"((?:quality|accuracy|perplexity|fidelity)\b)");
+                   R"((?:quality|accuracy|perplexity|fidelity)\b|)"
+                   R"(\b(?:quality|accuracy|perplexity|fidelity) (?:is|are|stays?|remains?) (?:\w+ )?)"
+                   R"((?:preserved|intact|retained|kept|maintained)\b)");
   add(K::hedged, R"(\b(?:near|nearly|virtually|almost|practically|essentially|quasi)[- ]lossless\b|\bnegligibl[ey]\b|)"
                  R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|\bun(?:measurabl|detectabl)[ey]\b|)"
                  R"(\b(?:almost|nearly|virtually|practically|essentially|basically|effectively) free\b|)"
@@ -65,7 +67,9 @@ std::vector<Pattern> make_patterns() {
                  R"((?:difference|change|slowdown|loss|drop|degradation|penalty)\b|\bno (?:real |practical )?downsides?\b|)"
                  R"(\b(?:very|extremely|incredibly|super|really|highly|insanely|remarkably|exceptionally|impressively|)"
                  R"(amazingly|wickedly|seriously) (?:fast|quick|efficient|optimi[sz]ed|accurate|compact|lean|performant|tuned)\b|)"
-                 R"(\bperformant\b|)"
+                 R"(\bperformant\b|\btrades? (?:a little|little|some|a bit of|a sliver of) \w+ for\b|)"
+                 R"(\b(?:barely|hardly|scarcely) \w+(?: \w+)? )" + kPerf + R"(\b|\ba mere\b|\bby (?:only |just |merely )[+\-]?\d|)"
+                 R"(\bpays? for (?:itself|themselves)\b|\b(?:dramatically|drastically|massively|hugely|tremendously|vastly)\b|)"
                  R"(\badds? (?:no|zero|little|hardly any|barely any) (?:extra |additional |measurable )?)"
                  R"((?:latency|overhead|time|cost|slowdown|delay|memory|error)\b|\bin (?:a|the) blink\b|\bin no time\b|)"
                  R"(\bno (?:\w+ )?(?:penalty|overhead|slowdown|downside) (?:for|to|from|when|in|with)\b|)"
@@ -82,6 +86,7 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:faster|quicker|speedier|snappier|zippier|slower|leaner|cheaper|)"
       R"(more (?:accurate|efficient|compact|precise|faithful|responsive))(?: than)?\b|)"
       R"(\bscales? (?:linearly|perfectly|nearly linearly|almost linearly|well)\b|\blinear scaling\b|)"
+      R"(\bimprov(?:es|ed|ing) (?:up)?on\b|)"
       R"(\b(?:loses|lose|costs?|uses?|needs?|takes?|reads?|stores?|spends?|wastes?) (?:far |much |even |slightly |a lot |a bit )?)"
       R"((?:less|more|fewer)(?!\s+than\s+\d)(?: \w+){0,3}? than\b(?!\s+\d)|)"
       R"(\bsaturat(?:e|es|ed|ing) (?:the )?(?:memory )?(?:bus|bandwidth|memory bandwidth|cores?|cpu)\b|)"
@@ -91,7 +96,8 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:smaller|larger|bigger|better|worse|lighter|less|fewer|more|lower|higher|greater|improved|reduced))"
       R"(\s+(?:kv\s+)?)" + kPerf + R"(\b|)"
       R"(\b(?:speed[- ]?ups?|speeds? up|sped up|boost(?:s|ed)?|improv(?:es|ed|ement|ing)|gains?|sav(?:es|ed|ings?)|)"
-      R"(reduc(?:es|ed|tion)|shrinks?|shrank|cuts?|lowers|raises|accelerat(?:es|ed|ion))\s+(?:\w+\s+){0,2}?)" + kPerf +
+      R"(reduc(?:es|ed|tion)|shrinks?|shrank|cuts?|lowers|raises|accelerat(?:es|ed|ion)|slash(?:es|ed)?|trims?|trimmed|)"
+      R"(eas(?:es|ed)|eliminat(?:es|ed))\s+(?:\w+\s+){0,2}?)" + kPerf +
           R"(\b)");
   add(K::parity,
       R"(\b(?:on|at) (?:a )?par with\b|\bneck[- ]and[- ]neck\b|\bequivalent (?:speed|quality|accuracy|perplexity|performance)\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
@@ -104,6 +110,11 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:close|closer|similar|comparable|equal) to (?:an? |the )?(?:fp32|fp16|f16|f32|uncompressed|full[- ]precision|)"
       R"(llama\.cpp|q\d_\d|\w+_kv_\w+|uniform_4b)\b|\b(?:clos|narrow)(?:es|ed|ing|e)? the gap\b|)"
       R"(\b(?:makes?|made|shows?|showed|is|there is|with) no (?:\w+ )?difference\b|\bno (?:\w+ )?difference (?:to|in|for|on)\b|)"
+      R"(\b(?:get|gets|give|gives|deliver|delivers|keep|keeps|retain|retains|offer|offers|reach|reaches|achieve|achieves|)"
+      R"(provide|provides|with)\s+(?:\w+\s+)?(?:fp32|fp16|f32|f16|full[- ]precision|uncompressed)[- ](?:level )?)"
+      R"((?:quality|accuracy|perplexity|speed|fidelity)\b|)"
+      R"(\b(?:just|exactly) like (?:an? |the )?(?:fp32|fp16|f32|f16|uncompressed|full[- ]precision|llama\.cpp)\b|)"
+      R"(\bholds? (?:its|their) own\b|\b(?:in )?the same (?:ballpark|league|class) as\b|\bties? (?:on|with)\b|)"
       R"(\b(?:fp32|fp16|f16|f32|full[- ]precision|uncompressed|llama\.cpp)[- ](?:level|class|grade|like|equivalent)\b|)"
       R"(\b)" + kPerf + R"(\b(?:\s+\w+){0,3}?\s+(?:is|are|was|were|stays?|remains?)\s+(?:\w+\s+)?)"
       R"((?:unaffected|unchanged|undiminished|unimpaired|untouched|intact)\b|)"
