@@ -55,6 +55,21 @@ TEST(Plan, SpeedOverridesChangeOnlyRepetitions) {
   EXPECT_EQ(cells[1].reps, 1) << "perplexity cells are not overridden";
 }
 
+TEST(Plan, SpeedOverridesCanDropDepthsAndKvPairsOfOneVariant) {
+  const auto p = test::make_fake_project(
+      "override-subset",
+      {{"variants", {"cpu", "vulkan"}},
+       {"kv", {"fp32", "fp16"}},
+       {"metrics", {{"speed", {{"n_prompt", 16}, {"n_gen", 8}, {"depths", {0, 64}}, {"reps", 3}}}}},
+       {"speed_overrides", {{"vulkan", {{"kv", {"fp16"}}, {"depths", {0}}}}}}});
+  std::set<std::string> ids;
+  for (const auto& c : plan_of(p))
+    if (c.metric == Metric::speed) ids.insert(c.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"cpu/tiny/fp32,fp32/speed/p16n8/d0", "cpu/tiny/fp16,fp16/speed/p16n8/d0",
+                                        "cpu/tiny/fp32,fp32/speed/p16n8/d64", "cpu/tiny/fp16,fp16/speed/p16n8/d64",
+                                        "vulkan/tiny/fp16,fp16/speed/p16n8/d0"}));
+}
+
 TEST(Plan, ShardsAreDisjointAndCoverThePlan) {
   const auto p = test::make_fake_project("shards", {{"variants", {"cpu", "vulkan"}},
                                                     {"kv", {"fp32", "fp16", "q8_0", "q4_0", "turbo_kv_3b"}}});

@@ -158,7 +158,13 @@ TEST_F(SuiteValidation, BadFieldsNameTheFileAndPath) {
   expect_error(j, "$.speed_overrides.vulkan", "variant 'vulkan' is not in this suite's variants");
   j = good();
   j["speed_overrides"] = {{"cpu", {{"n_gen", 2}}}};
-  expect_error(j, "$.speed_overrides.cpu.n_gen", "unknown field (valid: reps, inner_reps, warmup)");
+  expect_error(j, "$.speed_overrides.cpu.n_gen", "unknown field (valid: reps, inner_reps, warmup, depths, kv)");
+  j = good();
+  j["speed_overrides"] = {{"cpu", {{"kv", {"q4_0"}}}}};
+  expect_error(j, "$.speed_overrides.cpu.kv", "KV pair q4_0/q4_0 is not in the suite's kv list");
+  j = good();
+  j["speed_overrides"] = {{"cpu", {{"depths", nlohmann::json::array()}}}};
+  expect_error(j, "$.speed_overrides.cpu.depths", "needs at least one depth");
   j = good();
   j["schema_version"] = 7;
   expect_error(j, "$.schema_version", "expected an integer in 1..1");

@@ -109,6 +109,7 @@ std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
           c.reps = s.reps;
           c.warmup = s.warmup;
           if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
+            if (!o->second.keeps(depth, kv)) continue;
             if (o->second.reps > 0) c.reps = o->second.reps;
             if (o->second.inner_reps > 0) c.inner_reps = o->second.inner_reps;
             if (o->second.warmup >= 0) c.warmup = o->second.warmup;

@@ -105,7 +105,7 @@ const SuiteFile* model_line(const Suite& suite, const std::string& name) {
 }  // namespace
 
 PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
-                           const std::string& reports_dir) {
+                           const std::string& reports_dir, const std::function<bool(const Cell&)>& not_run) {
   const auto seen = journal_run_seconds(reports_dir);
   PlanEstimate e;
   e.variant_factor = variant_factors(seen, reference_variant(suite));
@@ -113,7 +113,9 @@ PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, c
     ++e.cells;
     e.runs += c.runs();
     double per_run = 0;
-    if (auto it = seen.find(c.id); it != seen.end()) {
+    if (not_run && not_run(c)) {
+      ++e.not_run;
+    } else if (auto it = seen.find(c.id); it != seen.end()) {
       per_run = it->second;
       ++e.from_journal;
     } else {

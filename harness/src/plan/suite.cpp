@@ -256,15 +256,30 @@ Suite load_suite(const std::string& path, const VariantSet& variants) {
       const JsonNode n = o->at(name);
       if (std::find(s.variants.begin(), s.variants.end(), name) == s.variants.end())
         n.fail("variant '" + name + "' is not in this suite's variants");
-      n.only({"reps", "inner_reps", "warmup"});
+      n.only({"reps", "inner_reps", "warmup", "depths", "kv"});
       RepetitionOverride r;
       if (auto x = n.opt("reps")) r.reps = static_cast<int>(x->integer(1, 10000));
       if (auto x = n.opt("inner_reps")) r.inner_reps = static_cast<int>(x->integer(1, 10000));
       if (auto x = n.opt("warmup")) r.warmup = static_cast<int>(x->integer(0, 100));
+      if (auto x = n.opt("depths")) {
+        for (const auto& d : x->items()) r.depths.push_back(static_cast<int>(d.integer(0, 1 << 20)));
+        if (r.depths.empty()) x->fail("needs at least one depth");
+      }
+      if (auto x = n.opt("kv")) {
+        r.kv = kv_list(*x);
+        for (const auto& pair : r.kv)
+          if (std::find(s.kv.begin(), s.kv.end(), pair) == s.kv.end())
+            x->fail("KV pair " + pair.k + "/" + pair.v + " is not in the suite's kv list");
+      }
       s.speed_overrides[name] = r;
     }
   }
   return s;
+}
+
+bool RepetitionOverride::keeps(int depth, const KvPair& pair) const {
+  return (depths.empty() || std::find(depths.begin(), depths.end(), depth) != depths.end()) &&
+         (kv.empty() || std::find(kv.begin(), kv.end(), pair) != kv.end());
 }
 
 }  // namespace quant::harness

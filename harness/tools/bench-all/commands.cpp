@@ -285,12 +285,18 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
   o.suite_file = existing_suite(o.root, a.suite);
   if (!a.shard.empty()) o.shard = parse_shard(a.shard);
   // Listing generates no model: a generated one not written yet is sized from its spec.
-  const Suite suite = load_suite(o.suite_file, load_variants(o.variants_file));
+  const VariantSet variants = load_variants(o.variants_file);
+  const Suite suite = load_suite(o.suite_file, variants);
   std::ostringstream log;
   const Inputs inputs = resolve_inputs(suite, o.root, log, false);
   std::fputs(log.str().c_str(), stderr);
   const auto cells = shard_cells(plan_cells(suite, inputs), o.shard);
-  const PlanEstimate e = estimate_plan(cells, suite, inputs, (fs::path(o.root) / "reports").string());
+  const auto unsupported_by_peer = [&](const Cell& c) {
+    const Variant* v = variants.find(c.variant);
+    return v && v->is_peer() && !llamacpp_unsupported(c, *v).empty();
+  };
+  const PlanEstimate e =
+      estimate_plan(cells, suite, inputs, (fs::path(o.root) / "reports").string(), unsupported_by_peer);
   std::map<std::string, double> by_variant, by_model;
   for (size_t i = 0; i < cells.size(); ++i) {
     std::printf("%s  %d runs (%d warm-up)  ~%.*f s\n", cells[i].id.c_str(), cells[i].runs(), cells[i].warmup,
@@ -305,8 +311,8 @@ int cmd_plan(const Common& c, const PlanArgs& a) {
     std::fprintf(stderr, "bench-all: variant %s ran %.2fx as long as the default build on the same cells (journals)\n",
                  name.c_str(), f);
   std::fprintf(stderr, "bench-all: %d cells, %d runs; estimated %.0f s (%.1f min): %d cells from earlier journals' run "
-               "times, %d from a model-size estimate\n", e.cells, e.runs, e.seconds, e.seconds / 60, e.from_journal,
-               e.from_model_size);
+               "times, %d from a model-size estimate, %d not run (unsupported by a peer)\n", e.cells, e.runs, e.seconds,
+               e.seconds / 60, e.from_journal, e.from_model_size, e.not_run);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 // cell's runs process, model loading) for the default build, scaled for other variants (lavapipe, a peer
 // engine) by how much slower they ran than the default build on the same cells in those journals.
 // `bench-all plan` prints it per cell, per variant and per model.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct PlanEstimate {
   int cells = 0, runs = 0;
   double seconds = 0;
   int from_journal = 0, from_model_size = 0;  // cells estimated each way
+  int not_run = 0;                            // cells the sweep records without running (e.g. unsupported by a peer)
   std::vector<double> cell_seconds;           // per cell of the plan, in its order
   std::map<std::string, double> variant_factor;  // learned: run time relative to the default variant
 };
@@ -36,7 +38,9 @@ std::map<std::string, double> variant_factors(const std::map<std::string, double
 // Seconds one run of `cell` takes by the model-size estimate (the default build).
 double model_size_run_seconds(const Cell& cell, double weight_bytes);
 
+// `not_run`: cells the sweep will record without running anything (they cost nothing).
 PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
-                           const std::string& reports_dir);
+                           const std::string& reports_dir,
+                           const std::function<bool(const Cell&)>& not_run = nullptr);
 
 }  // namespace quant::harness

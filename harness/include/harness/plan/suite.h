@@ -67,10 +67,14 @@ struct CountSpec {
   double timeout_s = 0;             // 0 = the suite's
 };
 
-// How often a variant's speed cells repeat, when it differs from the suite's (e.g. a software Vulkan
-// driver on CI). Only repetition counts: the measured workload, and so the cell ids, stay the same.
+// A variant's speed cells when they differ from the suite's (e.g. a software Vulkan driver on CI):
+// repetition counts, and which depths and KV pairs it measures at all (a subset of the suite's: the
+// workload of each cell it keeps, and so the cell ids, stay the same).
 struct RepetitionOverride {
   int reps = -1, inner_reps = -1, warmup = -1;  // -1: the suite's value
+  std::vector<int> depths;                      // empty: every depth
+  std::vector<KvPair> kv;                       // empty: every KV pair
+  bool keeps(int depth, const KvPair& pair) const;
 };
 
 struct Suite {
