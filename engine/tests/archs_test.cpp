@@ -96,8 +96,7 @@ class ArchReference : public ::testing::TestWithParam<RefModel> {
     model_path_ = test::shared_file(base + ".gguf");
     const std::string ref_path = test::shared_file(base + ".logits.bin");
     if (model_path_.empty() || ref_path.empty())
-      GTEST_SKIP() << "shared data missing: " << test::shared_dir() << "/" << base
-                   << ".{gguf,logits.bin} (set QUANT_SHARED_DIR to the shared/ folder)";
+      END_TEST_MISSING_SHARED(test::shared_dir() + "/" + base + ".{gguf,logits.bin}");
     ref_ = read_reference(ref_path);
     ASSERT_EQ(ref_.ids.size(), 48u) << ref_path;
   }
@@ -223,8 +222,7 @@ std::unique_ptr<Model> load_ref(const std::string& name) {
 
 #define LOAD_REF(var, name)                                                                          \
   auto var = load_ref(name);                                                                          \
-  if (!var) GTEST_SKIP() << "shared data missing: " << test::shared_dir() << "/reference/archs/" << name \
-                         << ".gguf (set QUANT_SHARED_DIR to the shared/ folder)"
+  if (!var) END_TEST_MISSING_SHARED(test::shared_dir() + "/reference/archs/" + name + ".gguf")
 
 TEST(ArchFeatures, LoaderDetectsEachFamilysDifferences) {
   LOAD_REF(llama3, "llama3-f32");

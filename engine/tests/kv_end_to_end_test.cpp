@@ -20,8 +20,7 @@ class KvEndToEnd : public ::testing::Test {
     const std::string model = test::shared_file("models/stories260K.gguf");
     const std::string text = test::shared_file("data/tinystories_a.txt");
     if (model.empty() || text.empty())
-      GTEST_SKIP() << "shared data missing: " << test::shared_dir()
-                   << "/models/stories260K.gguf or data/tinystories_a.txt (set QUANT_SHARED_DIR)";
+      END_TEST_MISSING_SHARED(test::shared_dir() + "/models/stories260K.gguf or data/tinystories_a.txt");
     model_ = Model::load(model);
     tok_ = Tokenizer::from_gguf(model_->file());
     backend_ = make_cpu_backend(pool_);

@@ -33,7 +33,9 @@ void expect_load_error(const GgufWriter& w, const std::string& needle, bool toke
   }
 }
 
-TEST(ModelLoader, SyntheticModelsOfEveryWeightTypeGiveFiniteLogits) {
+// Every weight type: SyntheticModel.EveryWeightTypeLoadsAndGivesFiniteLogits. Here the float types and
+// the two 8/4-bit ones, each with tied or untied embeddings as the file says.
+TEST(ModelLoader, SyntheticModelsReportTiedEmbeddingsAndGiveFiniteLogits) {
   for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
     SyntheticSpec spec;
     spec.weight_type = t;

@@ -2,23 +2,12 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 namespace quant::test {
-
-std::string shared_dir() {
-  if (const char* env = std::getenv("QUANT_SHARED_DIR"); env && *env) return env;
-  return std::string(QUANT_SOURCE_DIR) + "/../shared";
-}
-
-std::string shared_file(const std::string& relative) {
-  std::string p = shared_dir() + "/" + relative;
-  return std::filesystem::exists(p) ? p : "";
-}
 
 std::vector<uint8_t> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

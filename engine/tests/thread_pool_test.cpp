@@ -1,9 +1,14 @@
 // The worker pool: every task runs exactly once per call, on any thread count, across many back-to-back
-// calls (the decode pattern), after the workers fell asleep, and when a worker is slow to wake.
+// calls (the decode pattern), after the workers fell asleep, and when a worker is slow to wake; and it
+// shuts down without hanging or leaving threads behind, whether its workers spin or sleep.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -56,11 +61,58 @@ TEST(ThreadPool, ResultsOfTasksAreVisibleToTheCaller) {
   }
 }
 
+// Threads of this process now (Linux: one entry per thread under /proc/self/task).
+int threads_in_process() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Waits up to a second for the thread count to come back to `expected` (an exited thread may linger in
+// /proc for a moment after it was joined).
+int threads_settled_at(int expected) {
+  int n = threads_in_process();
+  for (int i = 0; i < 100 && n != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    n = threads_in_process();
+  }
+  return n;
+}
+
+// Runs fn on a thread of its own; false when it has not returned within `limit` (it is then left
+// behind, detached, so a hang fails the test instead of blocking it).
+bool returns_within(std::chrono::seconds limit, const std::function<void()>& fn) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  std::thread runner([fn, done] {
+    fn();
+    done->set_value();
+  });
+  if (finished.wait_for(limit) != std::future_status::ready) {
+    runner.detach();
+    return false;
+  }
+  runner.join();
+  return true;
+}
+
 TEST(ThreadPool, DestroysCleanlyWhileWorkersSpinOrSleep) {
+  const int threads_before = threads_in_process();
   for (int i = 0; i < 20; ++i) {
-    ThreadPool pool(4);
-    pool.parallel_for(8, [](int, int) {});
-    if (i % 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const bool asleep = i % 2;  // else destroyed at once, its workers still spinning for the next job
+    auto ran = std::make_shared<std::atomic<int>>(0);
+    auto workers_seen = std::make_shared<int>(0);
+    const bool returned = returns_within(std::chrono::seconds(10), [ran, workers_seen, asleep] {
+      ThreadPool pool(4);
+      pool.parallel_for(8, [&](int, int) { ++*ran; });
+      *workers_seen = threads_in_process();
+      if (asleep) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past spinning and yielding
+    });
+    ASSERT_TRUE(returned) << "round " << i << (asleep ? " (sleeping" : " (spinning") << " workers): destruction hung";
+    EXPECT_EQ(ran->load(), 8) << "round " << i;
+    // The pool's 3 workers and the runner were alive; after destruction none of them is left.
+    EXPECT_EQ(*workers_seen, threads_before + 1 + 3) << "round " << i;
+    EXPECT_EQ(threads_settled_at(threads_before), threads_before) << "round " << i << ": workers outlived the pool";
   }
 }
 

@@ -51,9 +51,9 @@ class VocabFile : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(VocabFile, ReproducesEveryTestString) {
   const std::string name = std::string("data/tokenizer/ggml-vocab-") + GetParam() + ".gguf";
-  REQUIRE_SHARED(vocab_path, name);
-  REQUIRE_SHARED(inp_path, name + ".inp");
-  REQUIRE_SHARED(out_path, name + ".out");
+  SKIP_WITHOUT_SHARED(vocab_path, name);
+  SKIP_WITHOUT_SHARED(inp_path, name + ".inp");
+  SKIP_WITHOUT_SHARED(out_path, name + ".out");
   auto file = GgufFile::open(vocab_path);
   auto tok = Tokenizer::from_gguf(*file);
   const std::vector<Case> cases = read_cases(inp_path, out_path);
@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(Published, VocabFile,
 
 // pretokenize.json: {family: {regex, cases: [{text, pieces}]}}; family -> our tokenizer.ggml.pre name.
 TEST(PreTokenizer, ReproducesReferenceSplits) {
-  REQUIRE_SHARED(path, "data/tokenizer/pretokenize.json");
+  SKIP_WITHOUT_SHARED(path, "data/tokenizer/pretokenize.json");
   const auto j = nlohmann::json::parse(test::read_text(path));
   const std::vector<std::pair<std::string, std::string>> families = {
       {"llama3", "llama-bpe"}, {"qwen2", "qwen2"}, {"gpt2", "gpt-2"}};

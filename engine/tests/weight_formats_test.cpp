@@ -2,13 +2,16 @@
 // GGUF definitions (literal expectations), plus quantise/dequantise round trips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "quant/blocks.h"
+#include "quant/error.h"
 #include "quant/half.h"
+#include "quant/matmul.h"
 #include "quant/tensor.h"
 
 namespace quant {
@@ -156,19 +159,135 @@ TEST(WeightFormats, QuantiseThenDequantiseIsClose) {
   round_trip<BlockQ6_K>(quantize_row_q6_k, dequantize_row_q6_k, 256, 0.04f);
 }
 
-TEST(WeightFormats, DequantizeRowDispatchesEveryType) {
-  BlockQ6_K b{};
-  b.d = kOne;
-  b.scales[0] = 2;
-  b.ql[0] = 5;  // element 0: q = 5 -> 1 * 2 * (5 - 32)
+// One weight type as the loader gives it: rows of GGUF bytes, and the format's own decoder (the reference
+// dequantize_row must match, bit for bit).
+struct TypeCase {
+  GgmlType type;
+  size_t block_bytes;
+  void (*quantize)(const float* x, uint8_t* out, int n);  // n floats -> n / block elements of blocks
+  void (*reference)(const uint8_t* in, float* y, int n);
+};
+
+template <class Block, void (*Q)(const float*, Block*, int), void (*DQ)(const Block*, float*, int)>
+TypeCase block_case(GgmlType type) {
+  return {type, sizeof(Block), [](const float* x, uint8_t* out, int n) { Q(x, reinterpret_cast<Block*>(out), n); },
+          [](const uint8_t* in, float* y, int n) { DQ(reinterpret_cast<const Block*>(in), y, n); }};
+}
+
+template <uint16_t (*Encode)(float), float (*Decode)(uint16_t)>
+TypeCase half_case(GgmlType type) {
+  auto encode = [](const float* x, uint8_t* out, int n) {
+    for (int i = 0; i < n; ++i) {
+      const uint16_t h = Encode(x[i]);
+      std::memcpy(out + 2 * i, &h, 2);
+    }
+  };
+  auto decode = [](const uint8_t* in, float* y, int n) {
+    for (int i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, in + 2 * i, 2);
+      y[i] = Decode(h);
+    }
+  };
+  return {type, 2, encode, decode};
+}
+
+// Every type dequantize_row decodes (the loader's weight types), with its reference decoder.
+std::vector<TypeCase> every_weight_type() {
+  return {
+      {GgmlType::F32, 4, [](const float* x, uint8_t* out, int n) { std::memcpy(out, x, 4 * n); },
+       [](const uint8_t* in, float* y, int n) { std::memcpy(y, in, 4 * n); }},
+      half_case<fp32_to_fp16, fp16_to_fp32>(GgmlType::F16),
+      half_case<fp32_to_bf16, bf16_to_fp32>(GgmlType::BF16),
+      block_case<BlockQ8_0, quantize_row_q8_0, dequantize_row_q8_0>(GgmlType::Q8_0),
+      block_case<BlockQ4_0, quantize_row_q4_0, dequantize_row_q4_0>(GgmlType::Q4_0),
+      block_case<BlockQ4_1, quantize_row_q4_1, dequantize_row_q4_1>(GgmlType::Q4_1),
+      block_case<BlockQ5_0, quantize_row_q5_0, dequantize_row_q5_0>(GgmlType::Q5_0),
+      block_case<BlockQ5_1, quantize_row_q5_1, dequantize_row_q5_1>(GgmlType::Q5_1),
+      block_case<BlockQ4_K, quantize_row_q4_k, dequantize_row_q4_k>(GgmlType::Q4_K),
+      block_case<BlockQ5_K, quantize_row_q5_k, dequantize_row_q5_k>(GgmlType::Q5_K),
+      block_case<BlockQ6_K, quantize_row_q6_k, dequantize_row_q6_k>(GgmlType::Q6_K),
+  };
+}
+
+// Three rows of 512 random values in the case's encoding; `bytes` must outlive the tensor.
+Tensor three_rows(const TypeCase& c, std::vector<uint8_t>& bytes) {
+  constexpr int kCols = 512, kRows = 3;
   Tensor t;
-  t.type = GgmlType::Q6_K;
-  t.ne[0] = 256;
-  t.row_bytes = sizeof b;
-  t.data = reinterpret_cast<const uint8_t*>(&b);
-  float y[256];
-  dequantize_row(t, 0, y);
-  EXPECT_EQ(y[0], -54.0f);
+  t.name = std::string(ggml_type_name(c.type));
+  t.type = c.type;
+  t.ne[0] = kCols;
+  t.ne[1] = kRows;
+  const auto info = ggml_type_info(static_cast<uint32_t>(c.type));
+  t.row_bytes = kCols / info->block_elems * info->block_bytes;
+  bytes.assign(t.row_bytes * kRows, 0);
+  std::mt19937 rng(static_cast<uint32_t>(c.type) + 1);
+  std::normal_distribution<float> nd(0, 1);
+  std::vector<float> x(kCols);
+  for (int r = 0; r < kRows; ++r) {
+    for (auto& v : x) v = nd(rng);
+    c.quantize(x.data(), bytes.data() + r * t.row_bytes, kCols);
+  }
+  t.data = bytes.data();
+  return t;
+}
+
+// Each row of `t` (any layout) decoded by dequantize_row equals the reference decoding of `gguf_bytes`.
+void expect_rows_match_reference(const TypeCase& c, const Tensor& t, const std::vector<uint8_t>& gguf_bytes) {
+  std::vector<float> got(t.cols()), want(t.cols());
+  for (int64_t r = 0; r < t.rows(); ++r) {
+    dequantize_row(t, r, got.data());
+    c.reference(gguf_bytes.data() + r * t.row_bytes, want.data(), static_cast<int>(t.cols()));
+    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << t.name << " row " << r;
+  }
+}
+
+TEST(WeightFormats, DequantizeRowDispatchesEveryType) {
+  const auto cases = every_weight_type();
+  for (const TypeCase& c : cases) {
+    std::vector<uint8_t> bytes;
+    const Tensor t = three_rows(c, bytes);
+    ASSERT_EQ(t.row_bytes % c.block_bytes, 0u) << t.name;
+    expect_rows_match_reference(c, t, bytes);
+  }
+  // Every other type the GGUF reader knows is refused by name, never decoded as something else.
+  for (uint32_t id = 0; id < 64; ++id) {
+    const auto info = ggml_type_info(id);
+    if (!info || std::any_of(cases.begin(), cases.end(), [&](const TypeCase& c) { return c.type == info->type; }))
+      continue;
+    Tensor t;
+    t.name = "w";
+    t.type = info->type;
+    t.ne[0] = info->block_elems;
+    std::vector<uint8_t> block(info->block_bytes);
+    t.row_bytes = block.size();
+    t.data = block.data();
+    std::vector<float> y(t.ne[0]);
+    try {
+      dequantize_row(t, 0, y.data());
+      ADD_FAILURE() << info->name << " decoded without a reference in every_weight_type()";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(info->name)), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(WeightFormats, DequantizeRowReadsRegroupedLayoutsAsGguf) {
+  std::vector<GgmlType> regrouped_types;
+  for (const TypeCase& c : every_weight_type()) {
+    std::vector<uint8_t> gguf_bytes;
+    const Tensor gguf = three_rows(c, gguf_bytes);
+    std::vector<uint8_t> regrouped_bytes = gguf_bytes;
+    Tensor regrouped = gguf;
+    regrouped.data = regrouped_bytes.data();
+    if (!regroup_for_decode(regrouped, regrouped_bytes.data())) continue;
+    SCOPED_TRACE(regrouped.name);
+    ASSERT_NE(regrouped.layout, WeightLayout::gguf);
+    ASSERT_NE(regrouped_bytes, gguf_bytes) << "the layout did not move any byte";
+    expect_rows_match_reference(c, regrouped, gguf_bytes);
+    regrouped_types.push_back(c.type);
+  }
+  EXPECT_EQ(regrouped_types, (std::vector<GgmlType>{GgmlType::Q4_0, GgmlType::Q4_K})) << "the layouts of tensor.h";
 }
 
 }  // namespace

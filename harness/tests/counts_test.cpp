@@ -17,6 +17,7 @@
 #include "gate_test_support.h"
 #include "quant/error.h"
 #include "quant/sha256.h"
+#include "shared_data.h"
 
 namespace quant::harness {
 namespace {
@@ -169,10 +170,9 @@ TEST(Counts, ExtraWorkIsRefusedInBaselinesAndFigures) {
 // instructions per token is flagged.
 TEST(Counts, RealEngineCountsRepeatAndOnePercentExtraWorkIsFlagged) {
   if (valgrind_version().empty()) GTEST_SKIP() << "valgrind is not installed (scripts/setup installs it)";
-  const char* shared_env = std::getenv("QUANT_SHARED_DIR");
-  const std::string shared = shared_env && *shared_env ? shared_env : std::string(QUANT_SOURCE_DIR) + "/../shared";
-  if (!fs::exists(shared + "/models/stories260K.gguf"))
-    GTEST_SKIP() << "shared data missing: " << shared << "/models/stories260K.gguf (set QUANT_SHARED_DIR)";
+  const std::string shared = ::quant::test::shared_dir();
+  if (::quant::test::shared_file("models/stories260K.gguf").empty())
+    END_TEST_MISSING_SHARED(shared + "/models/stories260K.gguf");
   Inputs in;
   Resource m;
   m.name = "stories260K";

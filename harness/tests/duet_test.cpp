@@ -14,6 +14,7 @@
 #include "harness/measure/variant_build.h"
 #include "quant/error.h"
 #include "harness_test_support.h"
+#include "shared_data.h"
 
 namespace quant::harness {
 namespace {
@@ -168,10 +169,9 @@ TEST(Duet, CalibrateCommandRunsDuetSweepsAndReadsTheMethodBack) {
 // The real engine: stories260K served by two quant processes. Big effects only (timing on a shared
 // machine): a head 50% slower (QUANT_TEST_SLOWDOWN_PCT) must be flagged; an A/A duet must not move 25%.
 TEST(Duet, RealQuantFlagsAHalvedHeadAndNotItself) {
-  const char* shared_env = std::getenv("QUANT_SHARED_DIR");
-  const std::string shared = shared_env && *shared_env ? shared_env : std::string(QUANT_SOURCE_DIR) + "/../shared";
-  if (!std::filesystem::exists(shared + "/models/stories260K.gguf"))
-    GTEST_SKIP() << "shared data missing: " << shared << "/models/stories260K.gguf (set QUANT_SHARED_DIR)";
+  const std::string shared = ::quant::test::shared_dir();
+  if (::quant::test::shared_file("models/stories260K.gguf").empty())
+    END_TEST_MISSING_SHARED(shared + "/models/stories260K.gguf");
   auto p = test::make_fake_project(
       "duet-real", {{"models", {{{"name", "stories260K"}, {"file", "stories260K.gguf"}}}},
                     {"texts", {{{"name", "tinystories_a"}, {"file", "tinystories_a.txt"}}}},

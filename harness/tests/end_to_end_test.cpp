@@ -9,6 +9,7 @@
 #include "harness/store/results.h"
 #include "harness/sweep/runner.h"
 #include "harness_test_support.h"
+#include "shared_data.h"
 
 namespace quant::harness {
 namespace {
@@ -58,10 +59,9 @@ TEST(EndToEnd, RealQuantOnASyntheticModel) {
 }
 
 TEST(EndToEnd, StoriesModelWhenSharedDataIsPresent) {
-  const char* shared = std::getenv("QUANT_SHARED_DIR");
-  const std::string dir = shared && *shared ? shared : std::string(QUANT_SOURCE_DIR) + "/../shared";
-  if (!fs::exists(dir + "/models/stories260K.gguf"))
-    GTEST_SKIP() << "shared data missing: " << dir << "/models/stories260K.gguf (set QUANT_SHARED_DIR)";
+  const std::string dir = ::quant::test::shared_dir();
+  if (::quant::test::shared_file("models/stories260K.gguf").empty())
+    END_TEST_MISSING_SHARED(dir + "/models/stories260K.gguf");
   auto p = test::make_fake_project("e2e-stories", {{"models", {{{"name", "stories260K"}, {"file", "stories260K.gguf"}}}},
                                                    {"texts", {{{"name", "tinystories_a"}, {"file", "tinystories_a.txt"}}}},
                                                    {"kv", {"fp32", "fp16"}},

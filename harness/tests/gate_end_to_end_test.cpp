@@ -11,6 +11,7 @@
 #include "harness/store/results.h"
 #include "harness/sweep/runner.h"
 #include "harness_test_support.h"
+#include "shared_data.h"
 
 namespace quant::harness {
 namespace {
@@ -20,10 +21,9 @@ namespace fs = std::filesystem;
 constexpr const char* kDelayUs = "1000";
 
 TEST(GateEndToEnd, InjectedSlowdownIsCaughtByCompareAndAb) {
-  const char* shared_env = std::getenv("QUANT_SHARED_DIR");
-  const std::string shared = shared_env && *shared_env ? shared_env : std::string(QUANT_SOURCE_DIR) + "/../shared";
-  if (!fs::exists(shared + "/models/stories260K.gguf"))
-    GTEST_SKIP() << "shared data missing: " << shared << "/models/stories260K.gguf (set QUANT_SHARED_DIR)";
+  const std::string shared = ::quant::test::shared_dir();
+  if (::quant::test::shared_file("models/stories260K.gguf").empty())
+    END_TEST_MISSING_SHARED(shared + "/models/stories260K.gguf");
   auto p = test::make_fake_project(
       "gate-e2e", {{"models", {{{"name", "stories260K"}, {"file", "stories260K.gguf"}}}},
                    {"texts", {{{"name", "tinystories_a"}, {"file", "tinystories_a.txt"}}}},

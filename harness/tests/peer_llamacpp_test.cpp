@@ -20,6 +20,7 @@
 #include "harness/plan/variants.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
+#include "shared_data.h"
 
 namespace quant::harness {
 namespace {
@@ -470,7 +471,7 @@ TEST(PeerReal, LlamaCppOnStories260K) {
   const std::string model = shared_dir(root) + "/models/stories260K.gguf";
   const std::string text = shared_dir(root) + "/data/tinystories_a.txt";
   for (const auto& f : {bin_dir + "/llama-bench", model, text})
-    if (!fs::exists(f)) GTEST_SKIP() << f << " not found (set QUANT_SHARED_DIR): the real-peer test needs it";
+    if (!fs::exists(f)) END_TEST_MISSING_SHARED(f + " (the real-peer test needs it)");
   auto p = peer_project("peer-real", {{"variants", {"cpu", "llama.cpp"}},
                                       {"models", {{{"name", "stories260K"}, {"file", model}}}},
                                       {"texts", {{{"name", "tinystories_a"}, {"file", text}}}},

@@ -43,8 +43,14 @@ class Session {
   int max_batch_;
   int n_past_ = 0;
   std::unique_ptr<KvCache> cache_;
-  // Activations for one batch; sized for max_batch rows.
-  std::vector<float> x_, xb_, q_, k_, v_, att_, gate_, up_, hb_;
+  // Activations for one batch, row-major with one row per token, max_batch rows each.
+  std::vector<float> x_;           // residual stream (n_embd per row)
+  std::vector<float> xb_;          // x normalised: input of the QKV, FFN and output matmuls (n_embd)
+  std::vector<float> q_;           // queries (n_head * head_dim)
+  std::vector<float> k_, v_;       // this batch's keys and values before the cache (n_head_kv * head_dim)
+  std::vector<float> att_;         // attention output, all query heads (n_head * head_dim)
+  std::vector<float> gate_, up_;   // FFN gate and up projections (n_ff); gate_ then holds act(gate) * up
+  std::vector<float> branch_;      // attention or FFN output, added to x (n_embd)
 };
 
 }  // namespace quant

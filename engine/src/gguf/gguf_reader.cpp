@@ -182,108 +182,145 @@ GgufFile::~GgufFile() {
   if (mapping_) munmap(mapping_, size_);
 }
 
-void GgufFile::parse_all() {
-  Cursor c(base_, size_, path_);
-  uint32_t magic = c.read<uint32_t>("magic");
-  if (magic != kMagic) c.fail("bad magic (not a GGUF file)", 0);
-  version_ = c.read<uint32_t>("version");
-  if (version_ != 2 && version_ != 3)
-    c.fail("unsupported GGUF version " + std::to_string(version_) + " (supported: 2, 3)", 4);
-  uint64_t n_tensors = c.read<uint64_t>("tensor count");
-  uint64_t n_kv = c.read<uint64_t>("metadata count");
-  // Each KV needs at least 8 (key length) + 4 (type) + 1 bytes; each tensor at least 8 + 4 + 4 + 8.
-  uint64_t min_bytes;
-  if (mul_overflows(n_kv, 13, &min_bytes) || min_bytes > c.remaining())
-    c.fail("metadata count " + std::to_string(n_kv) + " cannot fit in the file", 16);
-  if (mul_overflows(n_tensors, 24, &min_bytes) || min_bytes > c.remaining())
-    c.fail("tensor count " + std::to_string(n_tensors) + " cannot fit in the file", 8);
+namespace {
 
+using Metadata = std::map<std::string, GgufValue, std::less<>>;
+using TensorIndex = std::map<std::string, size_t, std::less<>>;
+
+// The header after the magic: version, tensor count and metadata count, each count checked against the
+// bytes left (each KV needs at least 8 (key length) + 4 (type) + 1 bytes; each tensor 8 + 4 + 4 + 8).
+struct GgufHeader {
+  uint32_t version;
+  uint64_t n_tensors, n_kv;
+};
+GgufHeader read_header(Cursor& c) {
+  GgufHeader h;
+  h.version = c.read<uint32_t>("version");
+  if (h.version != 2 && h.version != 3)
+    c.fail("unsupported GGUF version " + std::to_string(h.version) + " (supported: 2, 3)", 4);
+  h.n_tensors = c.read<uint64_t>("tensor count");
+  h.n_kv = c.read<uint64_t>("metadata count");
+  uint64_t min_bytes;
+  if (mul_overflows(h.n_kv, 13, &min_bytes) || min_bytes > c.remaining())
+    c.fail("metadata count " + std::to_string(h.n_kv) + " cannot fit in the file", 16);
+  if (mul_overflows(h.n_tensors, 24, &min_bytes) || min_bytes > c.remaining())
+    c.fail("tensor count " + std::to_string(h.n_tensors) + " cannot fit in the file", 8);
+  return h;
+}
+
+// The n_kv key/value pairs: non-empty unique keys, known value types.
+void read_metadata(Cursor& c, uint64_t n_kv, Metadata& kv) {
   for (uint64_t k = 0; k < n_kv; ++k) {
     uint64_t at = c.pos();
     std::string key(c.read_string("metadata key"));
     if (key.empty()) c.fail("empty metadata key", at);
-    if (kv_.count(key)) c.fail("duplicate metadata key " + key, at);
+    if (kv.count(key)) c.fail("duplicate metadata key " + key, at);
     uint64_t tat = c.pos();
     uint32_t t = c.read<uint32_t>("metadata value type");
     if (!valid_value_type(t)) c.fail("key " + key + ": unknown value type " + std::to_string(t), tat);
     GgufValue v;
     read_value(c, static_cast<GgufValueType>(t), v, key, 0);
-    kv_.emplace(std::move(key), std::move(v));
+    kv.emplace(std::move(key), std::move(v));
   }
+}
 
-  if (const GgufValue* a = find("general.alignment")) {
-    if (a->type != GgufValueType::UINT32)
-      throw InputError(path_ + ": key general.alignment: expected UINT32, found " +
-                       std::string(gguf_value_type_name(a->type)));
-    if (a->u == 0 || (a->u & (a->u - 1)) != 0)
-      throw InputError(path_ + ": key general.alignment: " + std::to_string(a->u) + " is not a power of two");
-    alignment_ = static_cast<uint32_t>(a->u);
+// general.alignment when the file sets it (a power of two), else `fallback`.
+uint32_t alignment_of(const Metadata& kv, const std::string& path, uint32_t fallback) {
+  auto it = kv.find("general.alignment");
+  if (it == kv.end()) return fallback;
+  const GgufValue& a = it->second;
+  if (a.type != GgufValueType::UINT32)
+    throw InputError(path + ": key general.alignment: expected UINT32, found " +
+                     std::string(gguf_value_type_name(a.type)));
+  if (a.u == 0 || (a.u & (a.u - 1)) != 0)
+    throw InputError(path + ": key general.alignment: " + std::to_string(a.u) + " is not a power of two");
+  return static_cast<uint32_t>(a.u);
+}
+
+// Entry k of the tensor table: a name new to `index`, 1..kMaxDims non-zero dimensions whose product does
+// not overflow, a known type whose blocks divide the rows, an offset on the alignment.
+void read_tensor_info(Cursor& c, uint64_t k, const TensorIndex& index, uint32_t alignment, GgufTensorInfo& ti) {
+  uint64_t at = c.pos();
+  ti.name = std::string(c.read_string("tensor name"));
+  if (ti.name.empty()) c.fail("tensor " + std::to_string(k) + " has an empty name", at);
+  if (index.count(ti.name)) c.fail("duplicate tensor name " + ti.name, at);
+  uint32_t nd = c.read<uint32_t>("tensor dimension count");
+  if (nd == 0 || nd > kMaxDims)
+    c.fail("tensor " + ti.name + ": " + std::to_string(nd) + " dimensions (allowed 1.." + std::to_string(kMaxDims) + ")", at);
+  ti.dims.resize(nd);
+  uint64_t n = 1;
+  for (uint32_t d = 0; d < nd; ++d) {
+    ti.dims[d] = c.read<uint64_t>("tensor dimension");
+    if (ti.dims[d] == 0) c.fail("tensor " + ti.name + ": dimension " + std::to_string(d) + " is 0", at);
+    if (mul_overflows(n, ti.dims[d], &n) || n > (uint64_t(1) << 62))
+      c.fail("tensor " + ti.name + ": element count overflows", at);
   }
+  ti.n_elements = n;
+  uint32_t type_id = c.read<uint32_t>("tensor type");
+  auto info = ggml_type_info(type_id);
+  if (!info) c.fail("tensor " + ti.name + ": unknown tensor type id " + std::to_string(type_id), at);
+  ti.type = info->type;
+  if (ti.dims[0] % info->block_elems != 0)
+    c.fail("tensor " + ti.name + ": row length " + std::to_string(ti.dims[0]) + " is not a multiple of the " +
+               std::string(info->name) + " block size " + std::to_string(info->block_elems),
+           at);
+  ti.n_bytes = n / info->block_elems * info->block_bytes;  // n < 2^62 so this cannot overflow
+  ti.offset = c.read<uint64_t>("tensor offset");
+  if (ti.offset % alignment != 0)
+    c.fail("tensor " + ti.name + ": offset " + std::to_string(ti.offset) + " is not a multiple of the alignment " +
+               std::to_string(alignment),
+           at);
+}
 
-  tensors_.resize(n_tensors);
-  for (uint64_t k = 0; k < n_tensors; ++k) {
-    GgufTensorInfo& ti = tensors_[k];
-    uint64_t at = c.pos();
-    ti.name = std::string(c.read_string("tensor name"));
-    if (ti.name.empty()) c.fail("tensor " + std::to_string(k) + " has an empty name", at);
-    if (tensor_index_.count(ti.name)) c.fail("duplicate tensor name " + ti.name, at);
-    uint32_t nd = c.read<uint32_t>("tensor dimension count");
-    if (nd == 0 || nd > kMaxDims)
-      c.fail("tensor " + ti.name + ": " + std::to_string(nd) + " dimensions (allowed 1.." + std::to_string(kMaxDims) + ")", at);
-    ti.dims.resize(nd);
-    uint64_t n = 1;
-    for (uint32_t d = 0; d < nd; ++d) {
-      ti.dims[d] = c.read<uint64_t>("tensor dimension");
-      if (ti.dims[d] == 0) c.fail("tensor " + ti.name + ": dimension " + std::to_string(d) + " is 0", at);
-      if (mul_overflows(n, ti.dims[d], &n) || n > (uint64_t(1) << 62))
-        c.fail("tensor " + ti.name + ": element count overflows", at);
-    }
-    ti.n_elements = n;
-    uint32_t type_id = c.read<uint32_t>("tensor type");
-    auto info = ggml_type_info(type_id);
-    if (!info) c.fail("tensor " + ti.name + ": unknown tensor type id " + std::to_string(type_id), at);
-    ti.type = info->type;
-    if (ti.dims[0] % info->block_elems != 0)
-      c.fail("tensor " + ti.name + ": row length " + std::to_string(ti.dims[0]) + " is not a multiple of the " +
-                 std::string(info->name) + " block size " + std::to_string(info->block_elems),
-             at);
-    ti.n_bytes = n / info->block_elems * info->block_bytes;  // n < 2^62 so this cannot overflow
-    ti.offset = c.read<uint64_t>("tensor offset");
-    if (ti.offset % alignment_ != 0)
-      c.fail("tensor " + ti.name + ": offset " + std::to_string(ti.offset) + " is not a multiple of the alignment " +
-                 std::to_string(alignment_),
-             at);
-    tensor_index_.emplace(ti.name, k);
-  }
-
-  // The data section starts at the next multiple of the alignment.
+// Points every tensor at its bytes in the data section, which starts at the next multiple of the
+// alignment after the tensor table (the cursor): each tensor inside the file, none overlapping another.
+void place_tensor_data(Cursor& c, const uint8_t* base, uint64_t size, uint32_t alignment, const std::string& path,
+                       std::vector<GgufTensorInfo>& tensors) {
   uint64_t data_start = c.pos();
-  uint64_t rem = data_start % alignment_;
-  if (rem != 0 && add_overflows(data_start, alignment_ - rem, &data_start)) c.fail("data section offset overflows", c.pos());
-  if (n_tensors > 0 && data_start > size_)
+  uint64_t rem = data_start % alignment;
+  if (rem != 0 && add_overflows(data_start, alignment - rem, &data_start)) c.fail("data section offset overflows", c.pos());
+  if (!tensors.empty() && data_start > size)
     c.fail("data section would start at " + std::to_string(data_start) + ", past the end of the file (" +
-               std::to_string(size_) + " bytes)",
+               std::to_string(size) + " bytes)",
            c.pos());
-  uint64_t data_size = data_start <= size_ ? size_ - data_start : 0;
+  uint64_t data_size = data_start <= size ? size - data_start : 0;
 
-  std::vector<size_t> order(n_tensors);
+  std::vector<size_t> order(tensors.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tensors_[a].offset < tensors_[b].offset; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tensors[a].offset < tensors[b].offset; });
   uint64_t prev_end = 0;
   const GgufTensorInfo* prev = nullptr;
   for (size_t k : order) {
-    GgufTensorInfo& ti = tensors_[k];
+    GgufTensorInfo& ti = tensors[k];
     uint64_t end;
     if (add_overflows(ti.offset, ti.n_bytes, &end) || end > data_size)
-      throw InputError(path_ + ": offset " + std::to_string(data_start + ti.offset) + ": tensor " + ti.name + " data (" +
+      throw InputError(path + ": offset " + std::to_string(data_start + ti.offset) + ": tensor " + ti.name + " data (" +
                        std::to_string(ti.n_bytes) + " bytes) extends past the end of the file");
     if (prev && ti.offset < prev_end)
-      throw InputError(path_ + ": offset " + std::to_string(data_start + ti.offset) + ": tensor " + ti.name +
+      throw InputError(path + ": offset " + std::to_string(data_start + ti.offset) + ": tensor " + ti.name +
                        " overlaps tensor " + prev->name);
-    ti.data = base_ + data_start + ti.offset;
+    ti.data = base + data_start + ti.offset;
     prev_end = end;
     prev = &ti;
   }
+}
+
+}  // namespace
+
+void GgufFile::parse_all() {
+  Cursor c(base_, size_, path_);
+  uint32_t magic = c.read<uint32_t>("magic");
+  if (magic != kMagic) c.fail("bad magic (not a GGUF file)", 0);
+  const GgufHeader h = read_header(c);
+  version_ = h.version;
+  read_metadata(c, h.n_kv, kv_);
+  alignment_ = alignment_of(kv_, path_, alignment_);
+  tensors_.resize(h.n_tensors);
+  for (uint64_t k = 0; k < h.n_tensors; ++k) {
+    read_tensor_info(c, k, tensor_index_, alignment_, tensors_[k]);
+    tensor_index_.emplace(tensors_[k].name, k);
+  }
+  place_tensor_data(c, base_, size_, alignment_, path_, tensors_);
 }
 
 const GgufValue* GgufFile::find(std::string_view key) const {

@@ -8,8 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "codecs.h"
-#include "kernels.h"
+#include "codec_unrotated.h"
 
 namespace quant {
 
@@ -80,11 +79,25 @@ struct Q4_0Format {
 #endif
 };
 
-class Q8_0Codec final : public KvCodec {
+Q8_0Format q8_0_format(int dim) {
+  const int block = ggml_kv_block(KvType::q8_0, dim);
+  Q8_0Format f;
+  f.blocks = ggml_blocks(dim, block, 2 + static_cast<size_t>(block));
+  return f;
+}
+
+Q4_0Format q4_0_format(int dim) {
+  const int block = ggml_kv_block(KvType::q4_0, dim);
+  Q4_0Format f;
+  f.blocks = ggml_blocks(dim, block, 2 + static_cast<size_t>(block) / 2);
+  f.half = block / 2;
+  return f;
+}
+
+class Q8_0Codec final : public kv::UnrotatedCodec<Q8_0Format> {
  public:
-  Q8_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q8_0, dim)), simd_(isa != Isa::scalar) {
-    format_.blocks = ggml_blocks(dim, block_, block_bytes());
-  }
+  Q8_0Codec(int dim, Isa isa)
+      : UnrotatedCodec(dim, q8_0_format(dim), isa != Isa::scalar), block_(ggml_kv_block(KvType::q8_0, dim)) {}
   KvType type() const override { return KvType::q8_0; }
   size_t bytes_per_vector() const override { return format_.blocks.size() * block_bytes(); }
 
@@ -105,32 +118,18 @@ class Q8_0Codec final : public KvCodec {
       for (int j = 0; j < block_; ++j) x[s.offset + j] = load_f16(src + s.bytes) * format_.code(b, src + s.bytes, j);
     }
   }
-  void prepare_query(const float* q, float* qp) const override { std::copy_n(q, dim_, qp); }
-  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
-  }
-  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-    kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
-  }
-  void finish_value(const float* acc, float* out) const override { std::copy_n(acc, dim_, out); }
 
  private:
   size_t block_bytes() const { return 2 + static_cast<size_t>(block_); }
   int block_;
-  bool simd_;
-  Q8_0Format format_;
 };
 
-class Q4_0Codec final : public KvCodec {
+class Q4_0Codec final : public kv::UnrotatedCodec<Q4_0Format> {
  public:
-  Q4_0Codec(int dim, Isa isa) : KvCodec(dim), block_(ggml_kv_block(KvType::q4_0, dim)), simd_(isa != Isa::scalar) {
-    format_.blocks = ggml_blocks(dim, block_, block_bytes());
-    format_.half = block_ / 2;
-  }
+  Q4_0Codec(int dim, Isa isa)
+      : UnrotatedCodec(dim, q4_0_format(dim), isa != Isa::scalar), block_(ggml_kv_block(KvType::q4_0, dim)) {}
   KvType type() const override { return KvType::q4_0; }
   size_t bytes_per_vector() const override { return format_.blocks.size() * block_bytes(); }
-  // The query followed by its per-block sums.
-  int prepared_floats() const override { return dim_ + static_cast<int>(format_.blocks.size()); }
 
   void encode(const float* x, uint8_t* dst) const override {
     const int half = block_ / 2;
@@ -156,27 +155,10 @@ class Q4_0Codec final : public KvCodec {
       for (int j = 0; j < block_; ++j) x[s.offset + j] = d * (format_.code(b, src + s.bytes, j) - 8);
     }
   }
-  void prepare_query(const float* q, float* qp) const override {
-    std::copy_n(q, dim_, qp);
-    for (size_t b = 0; b < format_.blocks.size(); ++b) {
-      float s = 0;
-      for (int j = 0; j < block_; ++j) s += q[format_.blocks[b].offset + j];
-      qp[dim_ + b] = s;
-    }
-  }
-  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    kv::score_rows(format_, simd_, {q, prepared_floats(), dim_}, n_q, rows, stride, n, out);
-  }
-  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-    kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
-  }
-  void finish_value(const float* acc, float* out) const override { std::copy_n(acc, dim_, out); }
 
  private:
   size_t block_bytes() const { return 2 + static_cast<size_t>(block_) / 2; }
   int block_;
-  bool simd_;
-  Q4_0Format format_;
 };
 
 }  // namespace

@@ -1,9 +1,8 @@
 // fp32 and fp16 caches: the stored vector is the vector (one block, scale 1); the query domain is the
 // model's basis.
-#include <algorithm>
+#include <cstring>
 
-#include "codecs.h"
-#include "kernels.h"
+#include "codec_unrotated.h"
 #include "quant/half.h"
 
 namespace quant {
@@ -47,13 +46,22 @@ struct Fp16Format {
 #endif
 };
 
+template <class Format>
+Format one_block(int dim) {
+  Format f;
+  f.blocks = {BlockSpec{0, dim, 0}};
+  return f;
+}
+
 template <class Format, KvType kType, int kBytes>
-class PlainCodec final : public KvCodec {
+class PlainCodec final : public kv::UnrotatedCodec<Format> {
+  using Base = kv::UnrotatedCodec<Format>;
+  using Base::dim_;
+  using Base::format_;
+
  public:
-  PlainCodec(int dim, Isa isa) : KvCodec(dim) {
-    format_.blocks = {BlockSpec{0, dim, 0}};
-    simd_ = isa != Isa::scalar && kv::groups_of_8(format_.blocks);
-  }
+  PlainCodec(int dim, Isa isa)
+      : Base(dim, one_block<Format>(dim), isa != Isa::scalar && kv::groups_of_8(one_block<Format>(dim).blocks)) {}
   KvType type() const override { return kType; }
   size_t bytes_per_vector() const override { return static_cast<size_t>(kBytes) * dim_; }
   void encode(const float* x, uint8_t* dst) const override {
@@ -66,18 +74,6 @@ class PlainCodec final : public KvCodec {
   void decode(const uint8_t* src, float* x) const override {
     for (int i = 0; i < dim_; ++i) x[i] = format_.code(0, src, i);
   }
-  void prepare_query(const float* q, float* qp) const override { std::copy_n(q, dim_, qp); }
-  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    kv::score_rows(format_, simd_, {q, dim_, dim_}, n_q, rows, stride, n, out);
-  }
-  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-    kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
-  }
-  void finish_value(const float* acc, float* out) const override { std::copy_n(acc, dim_, out); }
-
- private:
-  Format format_;
-  bool simd_ = false;
 };
 
 }  // namespace

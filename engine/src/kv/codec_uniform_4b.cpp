@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "codecs.h"
-#include "kernels.h"
+#include "codec_unrotated.h"
 
 namespace quant {
 
@@ -36,21 +35,25 @@ struct Uniform4bFormat {
 #endif
 };
 
-class Uniform4bCodec final : public KvCodec {
+Uniform4bFormat uniform_4b_format(int dim) {
+  Uniform4bFormat f;
+  int offset = 0;
+  size_t bytes = 0;
+  for (int len : kv_block_dims(KvType::uniform_4b, dim)) {
+    f.blocks.push_back({offset, len, bytes});
+    offset += len;
+    bytes += 4 + len / 2;
+  }
+  return f;
+}
+
+class Uniform4bCodec final : public kv::UnrotatedCodec<Uniform4bFormat> {
  public:
-  Uniform4bCodec(int dim, Isa isa) : KvCodec(dim), simd_(isa != Isa::scalar) {
-    int offset = 0;
-    size_t bytes = 0;
-    for (int len : kv_block_dims(KvType::uniform_4b, dim)) {
-      format_.blocks.push_back({offset, len, bytes});
-      offset += len;
-      bytes += 4 + len / 2;
-    }
-    bytes_ = bytes;
+  Uniform4bCodec(int dim, Isa isa) : UnrotatedCodec(dim, uniform_4b_format(dim), isa != Isa::scalar) {
+    for (const BlockSpec& s : format_.blocks) bytes_ += 4 + s.dim / 2;
   }
   KvType type() const override { return KvType::uniform_4b; }
   size_t bytes_per_vector() const override { return bytes_; }
-  int prepared_floats() const override { return dim_ + static_cast<int>(format_.blocks.size()); }
 
   void encode(const float* x, uint8_t* dst) const override {
     for (const BlockSpec& s : format_.blocks) {
@@ -76,26 +79,9 @@ class Uniform4bCodec final : public KvCodec {
       for (int j = 0; j < s.dim; ++j) x[s.offset + j] = min + (format_.code(b, src + s.bytes, j) + 0.5f) * step;
     }
   }
-  void prepare_query(const float* q, float* qp) const override {
-    std::copy_n(q, dim_, qp);
-    for (size_t b = 0; b < format_.blocks.size(); ++b) {
-      float s = 0;
-      for (int j = 0; j < format_.blocks[b].dim; ++j) s += q[format_.blocks[b].offset + j];
-      qp[dim_ + b] = s;
-    }
-  }
-  void score(const float* q, int n_q, const uint8_t* rows, size_t stride, int n, float* out) const override {
-    kv::score_rows(format_, simd_, {q, prepared_floats(), dim_}, n_q, rows, stride, n, out);
-  }
-  void accumulate(const float* w, int n_q, const uint8_t* rows, size_t stride, int n, float* acc) const override {
-    kv::accumulate_rows(format_, simd_, w, n_q, rows, stride, n, acc, dim_);
-  }
-  void finish_value(const float* acc, float* out) const override { std::copy_n(acc, dim_, out); }
 
  private:
-  Uniform4bFormat format_;
   size_t bytes_ = 0;
-  bool simd_;
 };
 
 }  // namespace

@@ -270,9 +270,8 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
 template <class F>
 constexpr bool kEightHeadScores = !F::kOutliers && !F::kShift;
 // Score passes take 8 heads where the format allows (a KV head shared by 8 query heads, as in TinyLlama,
-// is read and decoded once; TinyLlama-shape decode at depth 2048 +9% with fp32 or turbo_kv_4b keys),
-// else up to 4. Value sums stay at 4 heads: 8 broadcasts per decoded group cost more than decoding twice
-// (2% slower with fp16 values).
+// is read and decoded once), else up to 4. Value sums stay at 4 heads: 8 broadcasts per decoded group
+// cost more than decoding twice. Measurements: docs/kv-cache.md, "Speed".
 template <class F>
 void score_avx2(const F& f, QueryBatch qb, int n_q, const uint8_t* rows, size_t stride, int n, float* out) {
   for (int h0 = 0, hn = 0; h0 < n_q; h0 += hn) {

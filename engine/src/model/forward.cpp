@@ -48,7 +48,7 @@ Session::Session(const Model& model, ThreadPool& pool, Backend& backend, const S
   att_.resize(B * qw);
   gate_.resize(B * c.n_ff);
   up_.resize(B * c.n_ff);
-  hb_.resize(B * c.n_embd);
+  branch_.resize(B * c.n_embd);
 }
 
 void Session::eval(const int* tokens, int n, float* logits, bool all_logits) {
@@ -102,10 +102,10 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     // biases, q/k norms, rope, cache <- k, v ; a = softmax(attn_scale * q.K) V (model/attention_step.h)
     attention_step(model_, l, *cache_, pool_, {q_.data(), k_.data(), v_.data(), att_.data(), n, pos0});
     // x += (a Wo), normalised first when the family has post-norms
-    backend_.matmul(L.wo, att_.data(), n, hb_.data());
+    backend_.matmul(L.wo, att_.data(), n, branch_.data());
     if (fe.post_norms)
-      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], L.post_attn_norm.f32(), &hb_[t * E], E, c.rms_eps);
-    for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
+      for (int t = 0; t < n; ++t) rmsnorm(&branch_[t * E], L.post_attn_norm.f32(), &branch_[t * E], E, c.rms_eps);
+    for (size_t i = 0; i < nE; ++i) x_[i] += branch_[i];
 
     // h = rmsnorm(x) * ffn_norm ; f = (act(h Wgate) * (h Wup)) Wdown
     for (int t = 0; t < n; ++t) rmsnorm(&x_[t * E], L.ffn_norm.f32(), &xb_[t * E], E, c.rms_eps);
@@ -116,11 +116,11 @@ void Session::forward_batch(const int* tokens, int n, float* logits, bool all_lo
     }
     if (fe.ffn_act == Activation::gelu_tanh) gelu_tanh_mul(gate_.data(), up_.data(), n * F);
     else silu_mul(gate_.data(), up_.data(), n * F);
-    backend_.matmul(L.ffn_down, gate_.data(), n, hb_.data());
+    backend_.matmul(L.ffn_down, gate_.data(), n, branch_.data());
     // x += f, normalised first when the family has post-norms
     if (fe.post_norms)
-      for (int t = 0; t < n; ++t) rmsnorm(&hb_[t * E], L.post_ffn_norm.f32(), &hb_[t * E], E, c.rms_eps);
-    for (size_t i = 0; i < nE; ++i) x_[i] += hb_[i];
+      for (int t = 0; t < n; ++t) rmsnorm(&branch_[t * E], L.post_ffn_norm.f32(), &branch_[t * E], E, c.rms_eps);
+    for (size_t i = 0; i < nE; ++i) x_[i] += branch_[i];
   }
   n_past_ += n;
   if (!logits) return;

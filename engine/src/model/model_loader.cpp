@@ -159,6 +159,61 @@ Tensor row_view(const Tensor& t, int64_t r0, int64_t n, const std::string& part)
   return v;
 }
 
+// The tensors of block l, shaped by the config; fused QKV and gate/up matrices become row views.
+LayerWeights bind_layer(Binder& b, const ModelConfig& c, int l) {
+  const FamilyFeatures& fe = c.features;
+  const int64_t E = c.n_embd, Q = int64_t(c.n_head) * c.head_dim, KV = int64_t(c.n_head_kv) * c.head_dim, F = c.n_ff;
+  const std::string p = "blk." + std::to_string(l) + ".";
+  LayerWeights L;
+  L.attn_norm = b.bind(p + "attn_norm.weight", {E}, false);
+  if (fe.fused_qkv) {
+    const Tensor qkv = b.bind(p + "attn_qkv.weight", {E, Q + 2 * KV}, true);
+    L.wq = row_view(qkv, 0, Q, "q");
+    L.wk = row_view(qkv, Q, KV, "k");
+    L.wv = row_view(qkv, Q + KV, KV, "v");
+  } else {
+    L.wq = b.bind(p + "attn_q.weight", {E, Q}, true);
+    L.wk = b.bind(p + "attn_k.weight", {E, KV}, true);
+    L.wv = b.bind(p + "attn_v.weight", {E, KV}, true);
+  }
+  if (fe.qkv_bias) {
+    L.bq = b.bind(p + "attn_q.bias", {Q}, false);
+    L.bk = b.bind(p + "attn_k.bias", {KV}, false);
+    L.bv = b.bind(p + "attn_v.bias", {KV}, false);
+  }
+  if (fe.qk_norm) {
+    L.q_norm = b.bind(p + "attn_q_norm.weight", {c.head_dim}, false);
+    L.k_norm = b.bind(p + "attn_k_norm.weight", {c.head_dim}, false);
+  }
+  L.wo = b.bind(p + "attn_output.weight", {Q, E}, true);
+  if (fe.post_norms) L.post_attn_norm = b.bind(p + "post_attention_norm.weight", {E}, false);
+  L.ffn_norm = b.bind(p + "ffn_norm.weight", {E}, false);
+  if (fe.fused_gate_up) {
+    const Tensor gate_up = b.bind(p + "ffn_up.weight", {E, 2 * F}, true);
+    L.ffn_gate = row_view(gate_up, 0, F, "gate");
+    L.ffn_up = row_view(gate_up, F, F, "up");
+  } else {
+    L.ffn_gate = b.bind(p + "ffn_gate.weight", {E, F}, true);
+    L.ffn_up = b.bind(p + "ffn_up.weight", {E, F}, true);
+  }
+  L.ffn_down = b.bind(p + "ffn_down.weight", {F, E}, true);
+  if (fe.post_norms) L.post_ffn_norm = b.bind(p + "post_ffw_norm.weight", {E}, false);
+  return L;
+}
+
+// Norms, biases and frequency factors are read as float in the forward pass.
+void require_f32_vectors(const Weights& w, const Tensor& rope_freqs, const std::string& path) {
+  auto require_f32 = [&](const Tensor& t) {
+    if (t.present() && t.type != GgmlType::F32) throw InputError(path + ": tensor " + t.name + " must be F32");
+  };
+  require_f32(w.output_norm);
+  require_f32(rope_freqs);
+  for (const auto& L : w.layers)
+    for (const Tensor* t : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm, &L.post_attn_norm,
+                            &L.post_ffn_norm})
+      require_f32(*t);
+}
+
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::string& path, WeightMemory memory) {
@@ -175,7 +230,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, WeightMemory memory)
     throw InputError(path + ": tensor token_embd.weight must be 2-D with at most 2^24 rows");
   c.n_vocab = static_cast<int>(emb->dims[1]);
 
-  const int64_t E = c.n_embd, Q = int64_t(c.n_head) * c.head_dim, KV = int64_t(c.n_head_kv) * c.head_dim, F = c.n_ff;
+  const int64_t E = c.n_embd;
   Weights& w = m->weights_;
   w.token_embd = b.bind("token_embd.weight", {E, c.n_vocab}, false);
   w.output_norm = b.bind("output_norm.weight", {E}, false);
@@ -194,57 +249,11 @@ std::unique_ptr<Model> Model::load(const std::string& path, WeightMemory memory)
     rope_freqs = b.bind("rope_freqs.weight", {c.rope_dim / 2}, false);
     c.features.rope_freq_factors = true;
   }
-  const FamilyFeatures& fe = c.features;
   // Every block the metadata promises must be present; a count far beyond the tensors fails here.
   w.layers.resize(c.n_layer);
-  for (int l = 0; l < c.n_layer; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    LayerWeights& L = w.layers[l];
-    L.attn_norm = b.bind(p + "attn_norm.weight", {E}, false);
-    if (fe.fused_qkv) {
-      const Tensor qkv = b.bind(p + "attn_qkv.weight", {E, Q + 2 * KV}, true);
-      L.wq = row_view(qkv, 0, Q, "q");
-      L.wk = row_view(qkv, Q, KV, "k");
-      L.wv = row_view(qkv, Q + KV, KV, "v");
-    } else {
-      L.wq = b.bind(p + "attn_q.weight", {E, Q}, true);
-      L.wk = b.bind(p + "attn_k.weight", {E, KV}, true);
-      L.wv = b.bind(p + "attn_v.weight", {E, KV}, true);
-    }
-    if (fe.qkv_bias) {
-      L.bq = b.bind(p + "attn_q.bias", {Q}, false);
-      L.bk = b.bind(p + "attn_k.bias", {KV}, false);
-      L.bv = b.bind(p + "attn_v.bias", {KV}, false);
-    }
-    if (fe.qk_norm) {
-      L.q_norm = b.bind(p + "attn_q_norm.weight", {c.head_dim}, false);
-      L.k_norm = b.bind(p + "attn_k_norm.weight", {c.head_dim}, false);
-    }
-    L.wo = b.bind(p + "attn_output.weight", {Q, E}, true);
-    if (fe.post_norms) L.post_attn_norm = b.bind(p + "post_attention_norm.weight", {E}, false);
-    L.ffn_norm = b.bind(p + "ffn_norm.weight", {E}, false);
-    if (fe.fused_gate_up) {
-      const Tensor gate_up = b.bind(p + "ffn_up.weight", {E, 2 * F}, true);
-      L.ffn_gate = row_view(gate_up, 0, F, "gate");
-      L.ffn_up = row_view(gate_up, F, F, "up");
-    } else {
-      L.ffn_gate = b.bind(p + "ffn_gate.weight", {E, F}, true);
-      L.ffn_up = b.bind(p + "ffn_up.weight", {E, F}, true);
-    }
-    L.ffn_down = b.bind(p + "ffn_down.weight", {F, E}, true);
-    if (fe.post_norms) L.post_ffn_norm = b.bind(p + "post_ffw_norm.weight", {E}, false);
-  }
+  for (int l = 0; l < c.n_layer; ++l) w.layers[l] = bind_layer(b, c, l);
   for (const auto& t : f.tensors()) m->n_params_ += t.n_elements;
-  // Norms, biases and frequency factors are read as float in the forward pass.
-  auto require_f32 = [&](const Tensor& t) {
-    if (t.present() && t.type != GgmlType::F32) throw InputError(path + ": tensor " + t.name + " must be F32");
-  };
-  require_f32(w.output_norm);
-  require_f32(rope_freqs);
-  for (const auto& L : w.layers)
-    for (const Tensor* t : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm, &L.post_attn_norm,
-                            &L.post_ffn_norm})
-      require_f32(*t);
+  require_f32_vectors(w, rope_freqs, path);
   const float* factors = rope_freqs.present() ? reinterpret_cast<const float*>(rope_freqs.data) : nullptr;
   for (int i = 0; factors && i < c.rope_dim / 2; ++i)
     if (!(factors[i] > 0 && std::isfinite(factors[i])))

@@ -159,14 +159,11 @@ std::vector<std::string> synthetic_preset_names() {
           "tiny"};
 }
 
-GgufWriter make_synthetic_model(const SyntheticSpec& s) {
-  const FamilyFeatures* fam = family_features(s.arch);
-  if (!fam) throw std::invalid_argument("synthetic model: unsupported architecture '" + s.arch + "'");
-  if (s.n_vocab < 259 || (s.head_dim == 0 && s.n_embd % s.n_head != 0) || s.n_head % s.n_head_kv != 0)
-    throw std::invalid_argument("synthetic model: inconsistent spec");
-  const int hd = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+namespace {
+
+// The metadata keys the loader reads for the architecture: sizes, heads, norms, RoPE, sliding window.
+void set_hyperparameters(GgufWriter& w, const SyntheticSpec& s, const FamilyFeatures& fam, int hd) {
   const std::string a = s.arch + ".";
-  GgufWriter w;
   w.set_string("general.architecture", s.arch);
   w.set_string("general.name", s.name);
   w.set_bool("quant.synthetic", true);
@@ -181,9 +178,11 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   w.set_u32(a + "rope.dimension_count", hd);
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
   if (s.rope_base > 0) w.set_f32(a + "rope.freq_base", s.rope_base);
-  if (fam->swa_period > 0) w.set_u32(a + "attention.sliding_window", s.sliding_window);
+  if (fam.swa_period > 0) w.set_u32(a + "attention.sliding_window", s.sliding_window);
+}
 
-  // Vocabulary: <unk> <s> </s>, 256 byte tokens, then pieces made of letters (with and without U+2581).
+// Vocabulary: <unk> <s> </s>, 256 byte tokens, then pieces made of letters (with and without U+2581).
+void set_vocabulary(GgufWriter& w, const SyntheticSpec& s) {
   std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
   std::vector<float> scores = {0, 0, 0};
   std::vector<int32_t> types = {2, 3, 3};
@@ -210,17 +209,22 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
   w.set_u32("tokenizer.ggml.unknown_token_id", 0);
   w.set_u32("tokenizer.ggml.bos_token_id", 1);
   w.set_u32("tokenizer.ggml.eos_token_id", 2);
+}
 
-  // Each tensor is generated (and quantised) when the file is written, rows split across threads;
-  // row r of tensor `name` always draws from the same seed, so the bytes do not depend on threading.
-  const int threads = std::max(1, s.threads);
-  const uint64_t seed = s.seed;
-  auto add_random = [&](const std::string& name, int64_t cols, int64_t rows, GgmlType type, float stddev) {
-    const GgmlType t = rows > 1 ? synthetic_tensor_type(s, name, cols) : type;
+// Each tensor is generated (and quantised) when the file is written, rows split across threads;
+// row r of tensor `name` always draws from the same seed, so the bytes do not depend on threading.
+class LazyTensors {
+ public:
+  LazyTensors(GgufWriter& w, const SyntheticSpec& s) : w_(w), s_(s) {}
+
+  // cols x rows values drawn from N(0, stddev^2), of the spec's type for `name` (matrices) or `type`.
+  void random(const std::string& name, int64_t cols, int64_t rows, GgmlType type, float stddev) const {
+    const GgmlType t = rows > 1 ? synthetic_tensor_type(s_, name, cols) : type;
     std::vector<uint64_t> dims = rows > 1 ? std::vector<uint64_t>{uint64_t(cols), uint64_t(rows)}
                                           : std::vector<uint64_t>{uint64_t(cols)};
-    const uint64_t tensor_seed = hash_name(name) ^ (seed * 0x9e3779b97f4a7c15ull);
-    w.add_tensor_lazy(name, dims, t, [=](uint8_t* dst) {
+    const uint64_t tensor_seed = hash_name(name) ^ (s_.seed * 0x9e3779b97f4a7c15ull);
+    const int threads = std::max(1, s_.threads);
+    w_.add_tensor_lazy(name, dims, t, [=](uint8_t* dst) {
       auto info = ggml_type_info(static_cast<uint32_t>(t));
       const size_t row_bytes = static_cast<size_t>(cols / info->block_elems) * info->block_bytes;
       auto work = [&](int64_t r0, int64_t r1) {
@@ -237,48 +241,72 @@ GgufWriter make_synthetic_model(const SyntheticSpec& s) {
       work(0, rows / n);
       for (auto& th : pool) th.join();
     });
-  };
-  auto add_ones = [&](const std::string& name, int64_t n) {
-    w.add_tensor_lazy(name, {uint64_t(n)}, GgmlType::F32, [n](uint8_t* dst) {
+  }
+  // n F32 ones (norm weights).
+  void ones(const std::string& name, int64_t n) const {
+    w_.add_tensor_lazy(name, {uint64_t(n)}, GgmlType::F32, [n](uint8_t* dst) {
       const float one = 1.0f;
       for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, &one, 4);
     });
-  };
+  }
+
+ private:
+  GgufWriter& w_;
+  const SyntheticSpec& s_;
+};
+
+// Every tensor the family's layers have, in the order and shapes of a converted model.
+void add_tensors(GgufWriter& w, const SyntheticSpec& s, const FamilyFeatures& fam, int hd) {
+  const LazyTensors add(w, s);
   const int64_t E = s.n_embd, Q = int64_t(s.n_head) * hd, KV = int64_t(s.n_head_kv) * hd, F = s.n_ff;
-  add_random("token_embd.weight", E, s.n_vocab, s.weight_type, 1.0f);
-  add_ones("output_norm.weight", E);
-  if (!s.tied_embeddings) add_random("output.weight", E, s.n_vocab, s.weight_type, 1.0f / std::sqrt(float(E)));
+  add.random("token_embd.weight", E, s.n_vocab, s.weight_type, 1.0f);
+  add.ones("output_norm.weight", E);
+  if (!s.tied_embeddings) add.random("output.weight", E, s.n_vocab, s.weight_type, 1.0f / std::sqrt(float(E)));
   for (int l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
-    add_ones(p + "attn_norm.weight", E);
-    if (fam->fused_qkv) {
-      add_random(p + "attn_qkv.weight", E, Q + 2 * KV, s.weight_type, 1.0f / std::sqrt(float(E)));
+    add.ones(p + "attn_norm.weight", E);
+    if (fam.fused_qkv) {
+      add.random(p + "attn_qkv.weight", E, Q + 2 * KV, s.weight_type, 1.0f / std::sqrt(float(E)));
     } else {
-      add_random(p + "attn_q.weight", E, Q, s.weight_type, 1.0f / std::sqrt(float(E)));
-      add_random(p + "attn_k.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
-      add_random(p + "attn_v.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add.random(p + "attn_q.weight", E, Q, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add.random(p + "attn_k.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add.random(p + "attn_v.weight", E, KV, s.weight_type, 1.0f / std::sqrt(float(E)));
     }
-    if (fam->qkv_bias) {
-      add_random(p + "attn_q.bias", Q, 1, GgmlType::F32, 0.05f);
-      add_random(p + "attn_k.bias", KV, 1, GgmlType::F32, 0.05f);
-      add_random(p + "attn_v.bias", KV, 1, GgmlType::F32, 0.05f);
+    if (fam.qkv_bias) {
+      add.random(p + "attn_q.bias", Q, 1, GgmlType::F32, 0.05f);
+      add.random(p + "attn_k.bias", KV, 1, GgmlType::F32, 0.05f);
+      add.random(p + "attn_v.bias", KV, 1, GgmlType::F32, 0.05f);
     }
-    if (fam->qk_norm) {
-      add_ones(p + "attn_q_norm.weight", hd);
-      add_ones(p + "attn_k_norm.weight", hd);
+    if (fam.qk_norm) {
+      add.ones(p + "attn_q_norm.weight", hd);
+      add.ones(p + "attn_k_norm.weight", hd);
     }
-    add_random(p + "attn_output.weight", Q, E, s.weight_type, 1.0f / std::sqrt(float(Q)));
-    if (fam->post_norms) add_ones(p + "post_attention_norm.weight", E);
-    add_ones(p + "ffn_norm.weight", E);
-    if (fam->fused_gate_up) {
-      add_random(p + "ffn_up.weight", E, 2 * F, s.weight_type, 1.0f / std::sqrt(float(E)));
+    add.random(p + "attn_output.weight", Q, E, s.weight_type, 1.0f / std::sqrt(float(Q)));
+    if (fam.post_norms) add.ones(p + "post_attention_norm.weight", E);
+    add.ones(p + "ffn_norm.weight", E);
+    if (fam.fused_gate_up) {
+      add.random(p + "ffn_up.weight", E, 2 * F, s.weight_type, 1.0f / std::sqrt(float(E)));
     } else {
-      add_random(p + "ffn_gate.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
-      add_random(p + "ffn_up.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add.random(p + "ffn_gate.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
+      add.random(p + "ffn_up.weight", E, F, s.weight_type, 1.0f / std::sqrt(float(E)));
     }
-    add_random(p + "ffn_down.weight", F, E, s.weight_type, 1.0f / std::sqrt(float(F)));
-    if (fam->post_norms) add_ones(p + "post_ffw_norm.weight", E);
+    add.random(p + "ffn_down.weight", F, E, s.weight_type, 1.0f / std::sqrt(float(F)));
+    if (fam.post_norms) add.ones(p + "post_ffw_norm.weight", E);
   }
+}
+
+}  // namespace
+
+GgufWriter make_synthetic_model(const SyntheticSpec& s) {
+  const FamilyFeatures* fam = family_features(s.arch);
+  if (!fam) throw std::invalid_argument("synthetic model: unsupported architecture '" + s.arch + "'");
+  if (s.n_vocab < 259 || (s.head_dim == 0 && s.n_embd % s.n_head != 0) || s.n_head % s.n_head_kv != 0)
+    throw std::invalid_argument("synthetic model: inconsistent spec");
+  const int hd = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+  GgufWriter w;
+  set_hyperparameters(w, s, *fam, hd);
+  set_vocabulary(w, s);
+  add_tensors(w, s, *fam, hd);
   return w;
 }
 
