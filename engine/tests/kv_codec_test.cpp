@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <tuple>
 
@@ -193,6 +194,23 @@ TEST_P(EveryCodec, ScoresDoNotDependOnTheRowsPerCall) {
       }
     }
   }
+}
+
+// The fp16 cache's vector encoder (F16C) stores the scalar encoder's bytes, edge values included: ties,
+// subnormals, overflow to infinity, infinities and NaNs (whose group goes the scalar way).
+TEST(KvCodecFp16, VectorEncodeEqualsScalarOnEdgeValues) {
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x = {0.0f, -0.0f, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, 65504.0f, 65520.0f, 1e9f, -1e9f,
+                          6e-8f, 3e-8f, 2.9e-8f, -6.1e-5f, 1e-6f, inf, -inf, 0.1f,
+                          1.0f, 2.0f, nan, -nan, 3.0f, 4.0f, 5.0f, 6.0f};
+  uint32_t payload = 0x7fc12345;
+  std::memcpy(&x[21], &payload, 4);
+  auto ref = make_kv_codec(KvType::fp16, 24, 1, Isa::scalar), simd = make_kv_codec(KvType::fp16, 24, 1, Isa::avx2);
+  std::vector<uint8_t> a(ref->bytes_per_vector()), b(a.size());
+  ref->encode(x.data(), a.data());
+  simd->encode(x.data(), b.data());
+  EXPECT_EQ(a, b);
 }
 
 TEST_P(EveryCodec, RoundTripIsCloseAndZeroStaysZero) {
