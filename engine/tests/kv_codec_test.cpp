@@ -2,9 +2,11 @@
 // decode-then-dot, SIMD kernels against their scalar references, and llama.cpp block compatibility.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <tuple>
 
@@ -165,6 +167,50 @@ TEST_P(EveryCodec, EightHeadsInOnePassAgreeWithTwoPassesOfFour) {
   for (int half = 0; half < 2; ++half)
     c->accumulate(&w[static_cast<size_t>(4 * half) * n], 4, s.rows.data(), bpv, n, &acc_two[static_cast<size_t>(4 * half) * dim]);
   EXPECT_EQ(acc_one, acc_two);
+}
+
+// A key's score does not depend on how many rows one call scores (head dimension 8 takes 8 rows at once,
+// transposed): a 21-row call equals, bit for bit, 21 one-row calls, for 2 and 5 heads. Zero keys included.
+TEST_P(EveryCodec, ScoresDoNotDependOnTheRowsPerCall) {
+  const auto [type, dim] = GetParam();
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
+  const int n = 21;
+  auto c = make_kv_codec(type, dim, 9, Isa::avx2);
+  auto x = key_like(n, dim, 12);
+  std::fill_n(&x[static_cast<size_t>(3) * dim], dim, 0.0f);
+  const Stored s = store(*c, x, n);
+  const size_t bpv = c->bytes_per_vector();
+  for (int n_q : {2, 5}) {
+    const auto q = key_like(n_q, dim, 13);
+    const int qs = c->prepared_floats();
+    std::vector<float> qp(static_cast<size_t>(n_q) * qs), all(static_cast<size_t>(n_q) * n), one(n_q);
+    for (int h = 0; h < n_q; ++h) c->prepare_query(&q[static_cast<size_t>(h) * dim], &qp[static_cast<size_t>(h) * qs]);
+    c->score(qp.data(), n_q, s.rows.data(), bpv, n, all.data());
+    for (int i = 0; i < n; ++i) {
+      c->score(qp.data(), n_q, &s.rows[i * bpv], bpv, 1, one.data());
+      for (int h = 0; h < n_q; ++h) {
+        const float a = all[static_cast<size_t>(h) * n + i];
+        EXPECT_EQ(std::memcmp(&a, &one[h], sizeof(float)), 0) << "head " << h << " row " << i << ": " << a << " vs " << one[h];
+      }
+    }
+  }
+}
+
+// The fp16 cache's vector encoder (F16C) stores the scalar encoder's bytes, edge values included: ties,
+// subnormals, overflow to infinity, infinities and NaNs (whose group goes the scalar way).
+TEST(KvCodecFp16, VectorEncodeEqualsScalarOnEdgeValues) {
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "this CPU cannot run the AVX2 kernels";
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x = {0.0f, -0.0f, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, 65504.0f, 65520.0f, 1e9f, -1e9f,
+                          6e-8f, 3e-8f, 2.9e-8f, -6.1e-5f, 1e-6f, inf, -inf, 0.1f,
+                          1.0f, 2.0f, nan, -nan, 3.0f, 4.0f, 5.0f, 6.0f};
+  uint32_t payload = 0x7fc12345;
+  std::memcpy(&x[21], &payload, 4);
+  auto ref = make_kv_codec(KvType::fp16, 24, 1, Isa::scalar), simd = make_kv_codec(KvType::fp16, 24, 1, Isa::avx2);
+  std::vector<uint8_t> a(ref->bytes_per_vector()), b(a.size());
+  ref->encode(x.data(), a.data());
+  simd->encode(x.data(), b.data());
+  EXPECT_EQ(a, b);
 }
 
 TEST_P(EveryCodec, RoundTripIsCloseAndZeroStaysZero) {

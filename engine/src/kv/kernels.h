@@ -144,6 +144,58 @@ inline void score_row(const F& f, const float* const* q, int qdim, const float* 
   for (int h = 0; h < H; ++h) out[static_cast<size_t>(h) * n + i] = hsum(acc[h]) + extra[h] + os[h];
 }
 
+// Transposes 8 vectors in place: v[j] lane i <- v[i] lane j.
+inline void transpose8(__m256 v[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int k = 0; k < 2; ++k) {
+      u[i + k] = _mm256_shuffle_ps(t[i + k], t[i + k + 2], 0x44);
+      u[i + k + 2] = _mm256_shuffle_ps(t[i + k], t[i + k + 2], 0xee);
+    }
+  // u[c] (rows 0-3) and u[c + 4] (rows 4-7) hold columns col[c] (low 128 bits) and col[c] + 4 (high).
+  const int col[4] = {0, 2, 1, 3};
+  for (int c = 0; c < 4; ++c) {
+    v[col[c]] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x20);
+    v[col[c] + 4] = _mm256_permute2f128_ps(u[c], u[c + 4], 0x31);
+  }
+}
+
+// Head dimension 8 (one block of one group, stories260K): a key costs one decoded vector but score_row
+// would spend a horizontal sum per head on it. Eight keys at once are transposed so lane i holds key i,
+// and each head's 8 products are added in hsum's order ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7))
+// vertically, with score_row's operations otherwise (products, then the block scale, then + 0, which
+// turns a -0 into +0 as score_row's additions do): the same bits. Returns the keys done (a multiple of 8).
+template <class F, int H>
+inline int score_dim8_by_8(const F& f, const float* const* q, const uint8_t* rows, size_t stride, int n, float* out) {
+  const auto group = f.groups(0);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 c[8];
+    alignas(32) float scale[8];
+    for (int k = 0; k < 8; ++k) {
+      const uint8_t* block = rows + (i + k) * stride + f.blocks[0].bytes;
+      c[k] = group(block, 0, 1);
+      scale[k] = f.header(block).scale;
+    }
+    transpose8(c);  // c[j] lane k: coordinate j of key i + k
+    const __m256 s = _mm256_load_ps(scale), zero = _mm256_setzero_ps();
+    for (int h = 0; h < H; ++h) {
+      __m256 p[8];
+      // fma with a zero addend, as score_row: a plain multiply could be contracted into the adds below.
+      for (int j = 0; j < 8; ++j)
+        p[j] = _mm256_fmadd_ps(s, _mm256_fmadd_ps(c[j], _mm256_broadcast_ss(q[h] + j), zero), zero);
+      const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
+                                       _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
+      _mm256_storeu_ps(out + static_cast<size_t>(h) * n + i, _mm256_add_ps(sum, zero));
+    }
+  }
+  return i;
+}
+
 // Scores of H query heads (H <= 4, or 8 for formats without outliers) against n key rows.
 template <class F, int H>
 void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, int n, float* out) {
@@ -157,7 +209,10 @@ void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, 
       for (int h = 0; h < H; ++h) q4[static_cast<size_t>(j) * 4 + h] = q[h][j];
   }
   if constexpr (H <= 4) {
-    for (int i = 0; i < n; ++i) score_row<F, H>(f, q, qb.dim, q4.data(), rows + i * stride, out, n, i);
+    int i = 0;
+    if constexpr (!F::kOutliers && !F::kShift)
+      if (f.blocks.size() == 1 && f.blocks[0].dim == 8) i = score_dim8_by_8<F, H>(f, q, rows, stride, n, out);
+    for (; i < n; ++i) score_row<F, H>(f, q, qb.dim, q4.data(), rows + i * stride, out, n, i);
   } else {
     // Eight heads, one pass: each group's codes are decoded once and feed one running sum per head (8
     // registers, 8 independent FMA chains); the 8 sums of a row are reduced together by a tree of
