@@ -75,3 +75,10 @@ TEST(Measures, SpeedSampleHasNoQualityFigures) {
   EXPECT_FALSE(s.paired);
   EXPECT_TRUE(sample_values(s, Measure::kld).empty());
 }
+
+TEST(Measures, DirectionOfImprovement) {
+  for (Measure m : {Measure::pp_tok_s, Measure::tg_tok_s, Measure::top1, Measure::speed_ratio, Measure::compression})
+    EXPECT_TRUE(higher_is_better(m)) << measure_name(m);
+  for (Measure m : {Measure::ppl, Measure::ppl_delta, Measure::kld, Measure::tg_instr_per_token, Measure::kv_bytes_per_token})
+    EXPECT_FALSE(higher_is_better(m)) << measure_name(m);
+}

@@ -178,7 +178,8 @@ struct Comparer {
       }
       if (b.cell.metric == Metric::ppl) {
         for (const auto& m : measures_of(b.cell))
-          deterministic(bu, id, m, median_of(b, m), median_of(*c, m), tol.at(m), m != "top1");
+          deterministic(bu, id, m, median_of(b, m), median_of(*c, m), tol.at(m),
+                        !higher_is_better(parse_measure(m, "measures_of")));
         continue;
       }
       for (const auto& m : measures_of(b.cell)) {

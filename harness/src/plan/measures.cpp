@@ -13,23 +13,24 @@ struct MeasureRow {
   const char* name;        // results, analysis and verdict files
   const char* claim_name;  // claims files (the delta in % of the fp32 PPL)
   MeasureKind kind;
+  bool higher_is_better;   // which way is an improvement (regressions go the other way)
 };
 
 // The one name table. Rows in the enum's order.
 constexpr MeasureRow kMeasures[] = {
-    {Measure::pp_tok_s, "pp_tok_s", "pp_tok_s", MeasureKind::timing},
-    {Measure::tg_tok_s, "tg_tok_s", "tg_tok_s", MeasureKind::timing},
-    {Measure::ppl, "ppl", "ppl", MeasureKind::quality},
-    {Measure::ppl_delta, "ppl_delta", "ppl_delta_pct", MeasureKind::quality},
-    {Measure::kld, "kld", "kld", MeasureKind::quality},
-    {Measure::top1, "top1", "top1", MeasureKind::quality},
-    {Measure::pp_instr_per_token, "pp_instr_per_token", "pp_instr_per_token", MeasureKind::count},
-    {Measure::pp_ll_miss_per_token, "pp_ll_miss_per_token", "pp_ll_miss_per_token", MeasureKind::count},
-    {Measure::tg_instr_per_token, "tg_instr_per_token", "tg_instr_per_token", MeasureKind::count},
-    {Measure::tg_ll_miss_per_token, "tg_ll_miss_per_token", "tg_ll_miss_per_token", MeasureKind::count},
-    {Measure::kv_bytes_per_token, "kv_bytes_per_token", "kv_bytes_per_token", MeasureKind::geometry},
-    {Measure::speed_ratio, "speed_ratio", "speed_ratio", MeasureKind::claim_ratio},
-    {Measure::compression, "compression", "compression", MeasureKind::geometry},
+    {Measure::pp_tok_s, "pp_tok_s", "pp_tok_s", MeasureKind::timing, true},
+    {Measure::tg_tok_s, "tg_tok_s", "tg_tok_s", MeasureKind::timing, true},
+    {Measure::ppl, "ppl", "ppl", MeasureKind::quality, false},
+    {Measure::ppl_delta, "ppl_delta", "ppl_delta_pct", MeasureKind::quality, false},
+    {Measure::kld, "kld", "kld", MeasureKind::quality, false},
+    {Measure::top1, "top1", "top1", MeasureKind::quality, true},
+    {Measure::pp_instr_per_token, "pp_instr_per_token", "pp_instr_per_token", MeasureKind::count, false},
+    {Measure::pp_ll_miss_per_token, "pp_ll_miss_per_token", "pp_ll_miss_per_token", MeasureKind::count, false},
+    {Measure::tg_instr_per_token, "tg_instr_per_token", "tg_instr_per_token", MeasureKind::count, false},
+    {Measure::tg_ll_miss_per_token, "tg_ll_miss_per_token", "tg_ll_miss_per_token", MeasureKind::count, false},
+    {Measure::kv_bytes_per_token, "kv_bytes_per_token", "kv_bytes_per_token", MeasureKind::geometry, false},
+    {Measure::speed_ratio, "speed_ratio", "speed_ratio", MeasureKind::claim_ratio, true},
+    {Measure::compression, "compression", "compression", MeasureKind::geometry, true},
 };
 
 constexpr bool rows_in_enum_order() {
@@ -57,6 +58,7 @@ const char* measure_name(Measure m) { return row(m).name; }
 const char* claim_measure_name(Measure m) { return row(m).claim_name; }
 MeasureKind measure_kind(Measure m) { return row(m).kind; }
 bool is_timing(Measure m) { return measure_kind(m) == MeasureKind::timing; }
+bool higher_is_better(Measure m) { return row(m).higher_is_better; }
 
 const char* timing_name(Timing t) {
   switch (t) {

@@ -40,6 +40,7 @@ const char* measure_name(Measure m);
 const char* claim_measure_name(Measure m);
 MeasureKind measure_kind(Measure m);
 bool is_timing(Measure m);
+bool higher_is_better(Measure m);  // tok/s, top-1 agreement, ratios; not PPL, KLD, counts or bytes
 
 // The measure a name means (either spelling of ppl_delta); nothing for an unknown name.
 bool measure_from_name(const std::string& name, Measure& out);
