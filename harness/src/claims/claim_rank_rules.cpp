@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "claim_cells.h"
 #include "claim_rules_internal.h"
 #include "harness/claims/claim_wording.h"
 #include "harness/stats/format.h"
@@ -38,9 +39,6 @@ Family family_of(const std::string& phrase, const std::string& sentence) {
   return f != Family::unknown ? f : family_in(sentence);
 }
 
-bool lower_op(const std::string& op) { return op == ">" || op == ">="; }
-bool upper_op(const std::string& op) { return op == "<" || op == "<="; }
-
 bool same_target(const ClaimCheck& a, const ClaimCheck& b) {
   auto kv = [](const std::optional<KvPair>& k) { return k ? k->k + "/" + k->v : std::string(); };
   return a.measure == b.measure && a.select.model == b.select.model && a.select.variant == b.select.variant &&
@@ -67,43 +65,19 @@ bool states_value(const std::vector<std::string>& stated, double value) {
   return false;
 }
 
-struct Ctx {
-  const std::string& sentence;
-  const Claim& claim;
-  const std::vector<CheckOutcome>& outcomes;
-  const Results& r;
-  std::string quoted;
-  std::vector<std::string>& problems;
-
-  template <class Pred>
-  bool passing(Pred pred) const {
-    for (size_t i = 0; i < claim.checks.size(); ++i)
-      if (outcomes[i].pass && pred(claim.checks[i])) return true;
-    return false;
-  }
-  std::string figures() const {
-    std::string f;
-    for (const auto& o : outcomes)
-      if (!o.figure.empty()) f += (f.empty() ? "" : "; ") + o.figure;
-    return f.empty() ? std::string() : " (measured: " + f + ")";
-  }
-  void fail(const ClaimFinding& f, const std::string& need) const {
-    problems.push_back(quoted + " says '" + f.phrase + "' (" + claim_kind_name(f.kind) + "), which needs " + need +
-                       "; claim " + claim.id + " has none" + figures());
-  }
-};
+using Ctx = WordingCtx;
 
 void comparative_rule(const Ctx& c, const ClaimFinding& f) {
   // "faster than", "beats" and "outperforms" have their own rule (claim_rules.cpp).
   if (has(f.phrase, R"(^(faster than|quicker than|beats?|beating|outperform\w*)$)")) return;
   const bool slower = has(f.phrase, R"(slow|worse|lower (throughput|speed))");
   const auto speed = [&](const ClaimCheck& k) {
-    if (k.measure != "speed_ratio") return false;
-    return slower ? k.bound == "upper" && upper_op(k.op) && k.value <= 1 : k.bound == "lower" && lower_op(k.op) && k.value >= 1;
+    if (k.measure != Measure::speed_ratio) return false;
+    return slower ? k.bound == Bound::upper && is_upper_op(k.op) && k.value <= 1 : k.bound == Bound::lower && is_lower_op(k.op) && k.value >= 1;
   };
-  const auto size = [](const ClaimCheck& k) { return k.measure == "compression" && lower_op(k.op) && k.value > 1; };
+  const auto size = [](const ClaimCheck& k) { return k.measure == Measure::compression && is_lower_op(k.op) && k.value > 1; };
   const auto quality = [](const ClaimCheck& k) {
-    return (k.measure == "ppl_delta_pct" || k.measure == "kld" || k.measure == "top1" || k.measure == "ppl") && k.bound != "point";
+    return (k.measure == Measure::ppl_delta || k.measure == Measure::kld || k.measure == Measure::top1 || k.measure == Measure::ppl) && k.bound != Bound::point;
   };
   switch (family_of(f.phrase, c.sentence)) {
     case Family::speed:
@@ -136,10 +110,10 @@ void parity_rule(const Ctx& c, const ClaimFinding& f) {
     for (size_t j = 0; j < c.claim.checks.size(); ++j) {
       const ClaimCheck &lo = c.claim.checks[i], &hi = c.claim.checks[j];
       if (!c.outcomes[i].pass || !c.outcomes[j].pass || !same_target(lo, hi)) continue;
-      if (lo.bound != "lower" || !lower_op(lo.op) || hi.bound != "upper" || !upper_op(hi.op)) continue;
+      if (lo.bound != Bound::lower || !is_lower_op(lo.op) || hi.bound != Bound::upper || !is_upper_op(hi.op)) continue;
       double margin = -1;
-      if (lo.measure == "speed_ratio" && lo.value <= 1 && hi.value >= 1) margin = 100 * std::max(1 - lo.value, hi.value - 1);
-      if (lo.measure == "ppl_delta_pct" && lo.value <= 0 && hi.value >= 0) margin = std::max(-lo.value, hi.value);
+      if (lo.measure == Measure::speed_ratio && lo.value <= 1 && hi.value >= 1) margin = 100 * std::max(1 - lo.value, hi.value - 1);
+      if (lo.measure == Measure::ppl_delta && lo.value <= 0 && hi.value >= 0) margin = std::max(-lo.value, hi.value);
       if (margin >= 0 && margin <= stated + 1e-9) return;
     }
   c.fail(f, "passing lower- and upper-bound checks of one speed_ratio or ppl_delta_pct whose interval lies within the stated " +
@@ -153,10 +127,10 @@ void hedged_rule(const Ctx& c, const ClaimFinding& f) {
                      !has(f.phrase, R"(loss|lossless|quality|perplexity|accura)");
   const bool ok = c.passing([&](const ClaimCheck& k) {
     if (speed)
-      return k.measure == "speed_ratio" && k.bound == "lower" && lower_op(k.op) && states_value(stated, 100 * (1 - k.value));
-    if (k.measure == "ppl_delta_pct") return k.bound == "upper" && upper_op(k.op) && states_value(stated, k.value);
-    if (k.measure == "kld")
-      return k.bound == "upper" && upper_op(k.op) && c.sentence.find(fmt("%g", k.value)) != std::string::npos;
+      return k.measure == Measure::speed_ratio && k.bound == Bound::lower && is_lower_op(k.op) && states_value(stated, 100 * (1 - k.value));
+    if (k.measure == Measure::ppl_delta) return k.bound == Bound::upper && is_upper_op(k.op) && states_value(stated, k.value);
+    if (k.measure == Measure::kld)
+      return k.bound == Bound::upper && is_upper_op(k.op) && c.sentence.find(fmt("%g", k.value)) != std::string::npos;
     return false;
   });
   if (!ok)
@@ -172,7 +146,7 @@ void factor_rule(const Ctx& c, const ClaimFinding& f) {
   const double want = magnitude ? 10 : spelled_factor(f.phrase);
   if (want <= 0) return;
   const bool ok = c.passing([&](const ClaimCheck& k) {
-    if (k.measure != "compression" && k.measure != "speed_ratio") return false;
+    if (k.measure != Measure::compression && k.measure != Measure::speed_ratio) return false;
     if (magnitude) return k.value >= 10 || (k.value > 0 && k.value <= 0.1);
     return std::fabs(k.value - want) < 0.5 || std::fabs(k.value - 1 / want) < 0.005;
   });
@@ -199,15 +173,15 @@ void figure_rule(const Ctx& c, const ClaimFinding& f) {
   const int d = static_cast<int>(n.size() - n.find('.') - 1);
   const double stated = std::stod(n), scale = std::pow(10.0, d);
   for (size_t i = 0; i < c.claim.checks.size(); ++i) {
-    const std::string& ms = c.claim.checks[i].measure;
-    if (!c.outcomes[i].pass || (ms != "ppl" && ms != "kld" && ms != "top1")) continue;
+    const Measure ms = c.claim.checks[i].measure;
+    if (!c.outcomes[i].pass || (ms != Measure::ppl && ms != Measure::kld && ms != Measure::top1)) continue;
     if (std::llround(c.outcomes[i].measured * scale) == std::llround(stated * scale)) return;
   }
   c.problems.push_back(c.quoted + " states '" + f.phrase + "', but no passing ppl, kld or top1 check of claim " +
                        c.claim.id + " measured " + n + c.figures());
 }
 
-const CheckOutcome* first_passing(const Ctx& c, const char* measure, const ClaimCheck** check) {
+const CheckOutcome* first_passing(const Ctx& c, Measure measure, const ClaimCheck** check) {
   for (size_t i = 0; i < c.claim.checks.size(); ++i)
     if (c.claim.checks[i].measure == measure && c.outcomes[i].pass && !c.outcomes[i].cells.empty()) {
       *check = &c.claim.checks[i];
@@ -228,17 +202,15 @@ std::vector<const CellResult*> alternatives(const Results& r, const Cell& subjec
   return out;
 }
 
-std::string kv_name(const KvPair& kv) { return kv.k == kv.v ? kv.k : kv.k + "/" + kv.v; }
-
 void superlative_rule(const Ctx& c, const ClaimFinding& f) {
   const Family fam = family_of(f.phrase, c.sentence);
   const ClaimCheck* check = nullptr;
-  const char* measure = fam == Family::speed ? "speed_ratio" : fam == Family::size ? "compression" : "ppl_delta_pct";
+  const Measure measure = fam == Family::speed ? Measure::speed_ratio : fam == Family::size ? Measure::compression : Measure::ppl_delta;
   const CheckOutcome* subject = fam == Family::unknown ? nullptr : first_passing(c, measure, &check);
   if (!subject) {
     c.fail(f, fam == Family::unknown ? "a measurable ranking (fastest, smallest, best quality) checked against every "
                                        "alternative of the run"
-                                     : std::string("a passing ") + measure + " check naming the subject, and a win over " +
+                                     : std::string("a passing ") + claim_measure_name(measure) + " check naming the subject, and a win over " +
                                            "every alternative measured in the same run");
     return;
   }
@@ -248,27 +220,27 @@ void superlative_rule(const Ctx& c, const ClaimFinding& f) {
     const KvPair& kv = alt->cell.kv;
     if (fam == Family::speed) {
       const bool won = c.passing([&](const ClaimCheck& k) {
-        return k.measure == "speed_ratio" && k.against_kv && *k.against_kv == kv && k.bound == "lower" && lower_op(k.op) &&
+        return k.measure == Measure::speed_ratio && k.against_kv && *k.against_kv == kv && k.bound == Bound::lower && is_lower_op(k.op) &&
                k.value >= 1 && k.timing == check->timing;
       });
-      if (!won) missing.push_back(kv_name(kv));
+      if (!won) missing.push_back(kv_text(kv));
     } else if (fam == Family::size) {
       ClaimCheck other = *check;
       other.select.kv = kv;
       const CheckOutcome o = evaluate_check(other, c.r);
-      if (o.cells.empty() || o.measured >= subject->measured) missing.push_back(kv_name(kv) + " (" + o.figure + ")");
+      if (o.cells.empty() || o.measured >= subject->measured) missing.push_back(kv_text(kv) + " (" + o.figure + ")");
     } else {
       if (kv.k == "fp32" && kv.v == "fp32") continue;  // the reference of every ppl_delta_pct
       ClaimCheck other = *check;
       other.select.kv = kv;
       const CheckOutcome o = evaluate_check(other, c.r);
-      if (o.cells.empty() || !(subject->hi < o.lo)) missing.push_back(kv_name(kv) + (o.figure.empty() ? "" : " (" + o.figure + ")"));
+      if (o.cells.empty() || !(subject->hi < o.lo)) missing.push_back(kv_text(kv) + (o.figure.empty() ? "" : " (" + o.figure + ")"));
     }
   }
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    c.problems.push_back(c.quoted + " says '" + f.phrase + "' (superlative) of " + kv_name(cell.kv) + ", which needs a " +
+    c.problems.push_back(c.quoted + " says '" + f.phrase + "' (superlative) of " + kv_text(cell.kv) + ", which needs a " +
                          (fam == Family::speed ? "passing lower-bound speed_ratio check above 1 against"
                                                : "clear win (intervals apart) over") +
                          " every alternative measured in run " + c.r.run_id + "; not shown against: " + list);
@@ -280,8 +252,7 @@ void superlative_rule(const Ctx& c, const ClaimFinding& f) {
 std::vector<std::string> ranking_wording_problems(const std::string& sentence, const Claim& claim,
                                                   const std::vector<CheckOutcome>& outcomes, const Results& r) {
   std::vector<std::string> problems;
-  const Ctx c{sentence, claim, outcomes, r,
-              "\"" + (sentence.size() > 120 ? sentence.substr(0, 117) + "..." : sentence) + "\"", problems};
+  const Ctx c{sentence, claim, outcomes, r, quoted_sentence(sentence), problems};
   std::set<std::string> seen;
   for (const auto& f : claim_findings(sentence)) {
     if (!seen.insert(std::to_string(static_cast<int>(f.kind)) + f.phrase).second) continue;

@@ -28,11 +28,11 @@ json check_json(const ClaimCheck& k, const CheckOutcome& o) {
   for (const CellResult* c : o.cells) cells.push_back(c->cell.id);
   const bool measured = !o.cells.empty() && (o.pass || !o.figure.empty());
   json j{{"path", k.path},
-         {"measure", k.measure},
+         {"measure", claim_measure_name(k.measure)},
          {"select", select_json(k.select)},
-         {"bound", k.bound},
+         {"bound", bound_name(k.bound)},
          {"confidence", k.confidence},
-         {"op", k.op},
+         {"op", op_text(k.op)},
          {"value", k.value},
          {"pass", o.pass},
          {"absent", o.absent},
@@ -42,12 +42,12 @@ json check_json(const ClaimCheck& k, const CheckOutcome& o) {
          {"figure", o.figure},
          {"cells", cells},
          {"reason", o.why}};
-  if (k.measure == "speed_ratio") {
-    j["timing"] = k.timing;
+  if (k.measure == Measure::speed_ratio) {
+    j["timing"] = timing_name(k.timing);
     j["against"] = k.against_kv ? json{{"kv", {{"k", k.against_kv->k}, {"v", k.against_kv->v}}}}
                                 : json{{"variant", k.against_variant}};
   }
-  if (k.measure == "compression") j["part"] = k.part, j["vs"] = k.vs;
+  if (k.measure == Measure::compression) j["part"] = part_name(k.part), j["vs"] = vs_name(k.vs);
   return j;
 }
 

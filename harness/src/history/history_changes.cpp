@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <sstream>
 
+#include "harness/plan/measures.h"
 #include "harness/stats/format.h"
 
 namespace quant::harness {
 
 bool higher_is_better(const std::string& measure) {
-  return measure == "pp_tok_s" || measure == "tg_tok_s" || measure == "top1";
+  Measure m{};
+  return measure_from_name(measure, m) && higher_is_better(m);
 }
 
 std::vector<SeriesChange> history_changes(const std::vector<HistorySeries>& series, const ChangePointOptions& o) {

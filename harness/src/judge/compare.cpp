@@ -8,6 +8,7 @@
 #include "harness/stats/analysis.h"
 #include "harness/judge/count_gate.h"
 #include "harness/judge/gate_visibility.h"
+#include "harness/measure/sample.h"
 #include "harness/stats/format.h"
 #include "quant/error.h"
 
@@ -28,11 +29,11 @@ bool GateReport::failed() const {
 }
 
 std::vector<std::pair<int, double>> run_values(const CellResult& c, const std::string& measure) {
+  const Measure m = parse_measure(measure, "run_values");
   std::vector<std::pair<int, double>> out;
   for (const auto& r : c.runs) {
-    if (!r.ok() || r.warmup || !r.sample.contains(measure)) continue;
-    std::vector<double> v;
-    for (const auto& x : r.sample.at(measure)) v.push_back(x.get<double>());
+    if (!r.ok() || r.warmup) continue;
+    const std::vector<double> v = sample_values(sample_of(r), m);
     if (!v.empty()) out.emplace_back(r.index, median(v));
   }
   return out;
@@ -68,15 +69,11 @@ int gate_exit_code(const GateReport& g) {
 namespace {
 
 double median_of(const CellResult& c, const std::string& measure) {
+  const Measure m = parse_measure(measure, "median_of");
   std::vector<double> v;
-  for (const auto& r : c.runs) {
-    if (!r.ok() || r.warmup) continue;
-    const json& s = r.sample;
-    if (measure == "ppl") v.push_back(s.at("ppl").get<double>());
-    else if (measure == "ppl_delta") v.push_back(s.at("kld").at("ppl_delta").get<double>());
-    else if (measure == "kld") v.push_back(s.at("kld").at("mean_kld").get<double>());
-    else if (measure == "top1") v.push_back(s.at("kld").at("top1_agreement").get<double>());
-  }
+  for (const auto& r : c.runs)
+    if (r.ok() && !r.warmup)
+      for (double x : sample_values(sample_of(r), m)) v.push_back(x);
   return v.empty() ? 0 : median(v);
 }
 
@@ -181,7 +178,8 @@ struct Comparer {
       }
       if (b.cell.metric == Metric::ppl) {
         for (const auto& m : measures_of(b.cell))
-          deterministic(bu, id, m, median_of(b, m), median_of(*c, m), tol.at(m), m != "top1");
+          deterministic(bu, id, m, median_of(b, m), median_of(*c, m), tol.at(m),
+                        !higher_is_better(parse_measure(m, "measures_of")));
         continue;
       }
       for (const auto& m : measures_of(b.cell)) {

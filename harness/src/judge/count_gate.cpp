@@ -4,6 +4,7 @@
 
 #include "harness/stats/analysis.h"
 #include "harness/measure/counts.h"
+#include "harness/measure/sample.h"
 #include "harness/stats/format.h"
 
 namespace quant::harness {
@@ -11,9 +12,12 @@ namespace quant::harness {
 using nlohmann::json;
 
 double count_value(const CellResult& c, const std::string& measure) {
+  Measure m{};
+  if (!measure_from_name(measure, m)) return -1;
   std::vector<double> v;
   for (const auto& r : c.runs)
-    if (r.ok() && !r.warmup && r.sample.contains(measure)) v.push_back(r.sample.at(measure).get<double>());
+    if (r.ok() && !r.warmup)
+      for (double x : sample_values(sample_of(r), m)) v.push_back(x);
   return v.empty() ? -1 : median(v);
 }
 

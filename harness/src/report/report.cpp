@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/measure/sample.h"
 #include "harness/stats/format.h"
 #include "harness/report/report_peer.h"
 #include "harness/report/report_models.h"
@@ -263,7 +264,7 @@ void speed_table(std::ostringstream& o, const ModelView& v, const std::string& v
                 flags += (flags.empty() ? "" : "; ") + std::string(m).substr(0, 2) + ": " + f;
         int most = 0;
         for (const auto& r : c->runs)
-          if (r.ok()) most = std::max(most, r.sample.value("max_tokens_in_cache", 0));
+          if (r.ok()) most = std::max(most, static_cast<int>(sample_of(r).max_tokens_in_cache.value_or(0)));
         in_cache = std::to_string(most);
       }
       auto part = [&](const char* m, bool measured) {
@@ -287,8 +288,9 @@ void quality_table(std::ostringstream& o, const ModelView& v, const std::string&
       std::string scored = kDash, in_cache = kDash;
       for (const auto& r : c->runs)
         if (r.ok() && !r.warmup) {
-          scored = std::to_string(r.sample.value("n_scored", 0));
-          in_cache = std::to_string(r.sample.value("max_tokens_in_cache", 0));
+          const Sample s = sample_of(r);
+          scored = std::to_string(static_cast<int>(s.n_scored.value_or(0)));
+          in_cache = std::to_string(static_cast<int>(s.max_tokens_in_cache.value_or(0)));
           break;
         }
       o << "| " << kv_cell_label(v, variant, kv) << " | " << text << " | " << ctx << " | " << q.ppl << " | " << q.delta << " | " << q.kld

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "harness/measure/sample.h"
+
 namespace quant::harness {
 
 using nlohmann::json;
@@ -61,33 +63,19 @@ std::string percent(double x) {
 }
 
 // Values of one measure over the cell's measured (non-warm-up, ok) runs, and the engine's uncertainty.
-void collect(const CellResult& c, const std::string& measure, std::vector<double>& values, std::vector<double>& unc) {
+void collect(const CellResult& c, Measure measure, std::vector<double>& values, std::vector<double>& unc) {
   for (const auto& r : c.runs) {
     if (!r.ok() || r.warmup) continue;
-    const json& s = r.sample;
-    if (measure == "pp_tok_s" || measure == "tg_tok_s") {
-      for (const auto& v : s.at(measure)) values.push_back(v.get<double>());
-    } else if (c.cell.metric == Metric::counts) {
-      if (s.contains(measure)) values.push_back(s.at(measure).get<double>());
-    } else if (measure == "ppl") {
-      values.push_back(s.at("ppl").get<double>());
-      unc.push_back(s.at("ppl_uncertainty").get<double>());
-    } else {
-      const json& k = s.at("kld");
-      if (measure == "ppl_delta") {
-        values.push_back(k.at("ppl_delta").get<double>());
-        unc.push_back(k.at("ppl_delta_uncertainty").get<double>());
-      } else if (measure == "kld") {
-        values.push_back(k.at("mean_kld").get<double>());
-        unc.push_back(k.at("kld_uncertainty").get<double>());
-      } else if (measure == "top1") {
-        values.push_back(k.at("top1_agreement").get<double>());
-      }
-    }
+    const Sample s = sample_of(r);
+    for (double v : sample_values(s, measure)) values.push_back(v);
+    if (auto u = sample_uncertainty(s, measure)) unc.push_back(*u);
   }
 }
 
-bool is_timing(const std::string& measure) { return measure == "pp_tok_s" || measure == "tg_tok_s"; }
+bool is_timing_name(const std::string& measure) {
+  Measure m{};
+  return measure_from_name(measure, m) && is_timing(m);
+}
 
 }  // namespace
 
@@ -101,11 +89,11 @@ Analysis analyze(const Results& r, const AnalysisOptions& o) {
       ms.cell = c.cell.id;
       ms.measure = m;
       std::vector<double> unc;
-      collect(c, m, ms.values, unc);
+      collect(c, parse_measure(m, "measures_of"), ms.values, unc);
       if (ms.values.empty()) continue;
       ms.summary = summarize(ms.values);
       if (!unc.empty()) ms.uncertainty = median(unc);
-      if (is_timing(m)) {
+      if (is_timing_name(m)) {
         BootstrapOptions bo = o.bootstrap;
         bo.seed = derive_seed(o.bootstrap.seed, ms.cell + "|" + m);
         ms.ci = bootstrap_median_ci(ms.values, bo);
@@ -124,7 +112,7 @@ Analysis analyze(const Results& r, const AnalysisOptions& o) {
     const CellResult* ref = r.cell(ref_id);
     if (!ref || !ref->ok()) return;
     for (const auto& m : measures_of(c.cell)) {
-      if (!is_timing(m)) continue;
+      if (!is_timing_name(m)) continue;
       const MeasureStats* x = a.find(c.cell.id, m);
       const MeasureStats* y = a.find(ref_id, m);
       if (!x || !y) continue;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/plan/measures.h"
 #include "harness/store/results.h"
 
 namespace quant::harness {
@@ -16,19 +17,34 @@ struct ClaimSelect {
   int depth = -1;  // speed cells; -1 = any
 };
 
+// Which end of the check's interval is held against its value.
+enum class Bound { upper, lower, point };  // "upper", "lower" (ends of the two-sided CI), "point"
+enum class CompareOp { less, less_equal, greater, greater_equal };  // "<", "<=", ">", ">="
+enum class CompressedPart { k, kv };       // "k" (keys only), "kv" (keys and values)
+enum class CompressedVs { fp16, fp32 };    // the uncompressed cache it is relative to
+
+const char* bound_name(Bound b);
+const char* op_text(CompareOp op);
+const char* part_name(CompressedPart p);
+const char* vs_name(CompressedVs v);
+bool satisfies(double x, CompareOp op, double value);  // x <op> value
+bool is_upper_op(CompareOp op);  // < or <=
+bool is_lower_op(CompareOp op);  // > or >=
+
 struct ClaimCheck {
-  // ppl_delta_pct: paired PPL difference to an fp32 cache in % of the fp32 PPL (engine's s.e.);
-  // ppl, kld, top1: the quality figures; speed_ratio: tok/s of the cell / tok/s of `against`
-  // (bootstrap CI); compression: the cache's compression (deterministic).
-  std::string measure;
+  // ppl_delta ("ppl_delta_pct" in claims files): paired PPL difference to an fp32 cache in % of the fp32
+  // PPL (engine's s.e.); ppl, kld, top1: the quality figures; speed_ratio: tok/s of the cell / tok/s of
+  // `against` (bootstrap CI); compression: the cache's compression (deterministic).
+  Measure measure = Measure::ppl;
   ClaimSelect select;
-  std::string timing = "tg";           // speed_ratio: "tg" or "pp"
+  Timing timing = Timing::tg;          // speed_ratio
   std::optional<KvPair> against_kv;    // speed_ratio reference: another KV pair (same variant)...
   std::string against_variant;         // ...or another variant (same KV pair)
-  std::string part, vs;                // compression: "k" or "kv"; "fp16" or "fp32"
-  std::string bound = "point";         // "upper", "lower" (end of the two-sided CI) or "point"
+  CompressedPart part = CompressedPart::kv;  // compression
+  CompressedVs vs = CompressedVs::fp32;      // compression
+  Bound bound = Bound::point;
   double confidence = 0.95;
-  std::string op;                      // "<", "<=", ">", ">="
+  CompareOp op = CompareOp::less;
   double value = 0;
   std::string path;                    // JSON path in the claims file, for messages
 };
