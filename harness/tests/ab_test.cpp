@@ -11,6 +11,7 @@
 #include "harness/util/json_check.h"
 #include "harness/util/process.h"
 #include "harness/measure/variant_build.h"
+#include "gate_test_support.h"
 #include "harness_test_support.h"
 
 namespace quant::harness {
@@ -93,19 +94,8 @@ TEST(Ab, ArmsAlternateABBAWithinEachCell) {
                                             {"metrics", {{"speed", {{"n_prompt", 4}, {"n_gen", 4}, {"reps", 3}}}}}});
   test::FakeSearchPath paths(p);
   test::ScopedEnv log("FAKE_QUANT_LOG", p.root + "/calls.log");
-  PairedOptions o;
-  o.root = p.root;
-  o.suite_file = p.suite_file;
-  o.variants_file = p.variants_file;
-  o.pairs = 4;
-  o.warmup = 1;
-  Variant v;
-  v.name = "cpu";
-  o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "A"}}};
-  o.arms[1] = {"head", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "B"}}};
-  std::FILE* out = std::tmpfile();
-  const PairedRun run = run_paired(o, out);
-  std::fclose(out);
+  const PairedRun run =
+      test::quiet_paired(test::fake_paired_options(p, 4, 1, {{"FAKE_QUANT_ARM", "A"}}, {{"FAKE_QUANT_ARM", "B"}}));
   std::string order;
   std::ifstream f(p.root + "/calls.log");
   for (std::string line; std::getline(f, line);) order += line.substr(line.rfind(' ') + 1);

@@ -26,22 +26,11 @@ struct DuetFixture {
   test::ScopedEnv drift{"FAKE_QUANT_DRIFT", "0.2"};  // +-20%: shared by both arms of a round
 
   PairedRun run(const std::string& method, const std::string& head_slowdown, const std::string& head_binary = FAKE_QUANT_BIN) {
-    PairedOptions o;
-    o.root = p.root;
-    o.suite_file = p.suite_file;
-    o.variants_file = p.variants_file;
+    PairedOptions o = test::fake_paired_options(p, 12, 1, {{"FAKE_QUANT_SEED", "1"}},
+                                                {{"FAKE_QUANT_SEED", "2"}, {"FAKE_QUANT_SLOWDOWN", head_slowdown}},
+                                                head_binary);
     o.method = method;
-    o.pairs = 12;
-    o.warmup = 1;
-    Variant v;
-    v.name = "cpu";
-    o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_SEED", "1"}}};
-    o.arms[1] = {"head", "fake", prebuilt_variant(v, head_binary),
-                 {{"FAKE_QUANT_SEED", "2"}, {"FAKE_QUANT_SLOWDOWN", head_slowdown}}};
-    std::FILE* log = std::tmpfile();
-    PairedRun r = run_paired(o, log);
-    std::fclose(log);
-    return r;
+    return test::quiet_paired(o);
   }
 };
 
@@ -86,21 +75,10 @@ TEST(Duet, RecordsEachRoundAsOneRunWithTheSlicesSpeed) {
 TEST(Duet, FreshPairsOfProcessesShareTheRounds) {
   DuetFixture f;
   test::ScopedEnv log("FAKE_QUANT_LOG", f.p.root + "/calls.log");
-  PairedOptions o;
-  o.root = f.p.root;
-  o.suite_file = f.p.suite_file;
-  o.variants_file = f.p.variants_file;
+  PairedOptions o = test::fake_paired_options(f.p, 8, 1, {{"FAKE_QUANT_ARM", "A"}}, {{"FAKE_QUANT_ARM", "B"}});
   o.method = "duet";
-  o.pairs = 8;
-  o.warmup = 1;
   o.duet_processes = 3;
-  Variant v;
-  v.name = "cpu";
-  o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "A"}}};
-  o.arms[1] = {"head", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {{"FAKE_QUANT_ARM", "B"}}};
-  std::FILE* out = std::tmpfile();
-  const PairedRun r = run_paired(o, out);
-  std::fclose(out);
+  const PairedRun r = test::quiet_paired(o);
   EXPECT_EQ(r.arms[0].cells[0].status, "ok");
   EXPECT_EQ(r.arms[0].cells[0].runs.size(), 9u);
   std::ifstream calls(f.p.root + "/calls.log");

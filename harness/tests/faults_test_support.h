@@ -28,6 +28,14 @@ std::string error_of(F&& f) {
   return "";
 }
 
+// The options that continue the sweep `o` started (--resume in its folder; the journal holds the rest).
+inline SweepOptions resume_options(const SweepOptions& o) {
+  SweepOptions again;
+  again.out_dir = o.out_dir;
+  again.resume = true;
+  return again;
+}
+
 inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 inline std::vector<std::string> lines_of(const std::string& path) {

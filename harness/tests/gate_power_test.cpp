@@ -35,20 +35,7 @@ struct Fixture {
     paths = std::make_unique<test::FakeSearchPath>(p);
   }
   PairedRun paired(const std::map<std::string, std::string>& head_env) {
-    PairedOptions o;
-    o.root = p.root;
-    o.suite_file = p.suite_file;
-    o.variants_file = p.variants_file;
-    o.pairs = 6;
-    o.warmup = 0;
-    Variant v;
-    v.name = "cpu";
-    o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), {}};
-    o.arms[1] = {"head", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), head_env};
-    std::FILE* log = std::tmpfile();
-    PairedRun r = run_paired(o, log);
-    std::fclose(log);
-    return r;
+    return test::quiet_paired(test::fake_paired_options(p, 6, 0, {}, head_env));
   }
   Results sweep(const std::string& name, bool slow) {
     std::map<std::string, std::string> e;

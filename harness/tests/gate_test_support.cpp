@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "harness/measure/variant_build.h"
 #include "harness/sweep/runner.h"
 
 namespace quant::harness::test {
@@ -15,6 +16,29 @@ Results fake_sweep(const FakeProject& p, const std::string& out_name, const std:
   FakeSearchPath paths(p);
   std::FILE* log = std::tmpfile();
   Results r = run_sweep(p.options(out_name), log).results;
+  std::fclose(log);
+  return r;
+}
+
+PairedOptions fake_paired_options(const FakeProject& p, int pairs, int warmup,
+                                  const std::map<std::string, std::string>& base_env,
+                                  const std::map<std::string, std::string>& head_env, const std::string& head_binary) {
+  PairedOptions o;
+  o.root = p.root;
+  o.suite_file = p.suite_file;
+  o.variants_file = p.variants_file;
+  o.pairs = pairs;
+  o.warmup = warmup;
+  Variant v;
+  v.name = "cpu";
+  o.arms[0] = {"base", "fake", prebuilt_variant(v, FAKE_QUANT_BIN), base_env};
+  o.arms[1] = {"head", "fake", prebuilt_variant(v, head_binary), head_env};
+  return o;
+}
+
+PairedRun quiet_paired(const PairedOptions& o) {
+  std::FILE* log = std::tmpfile();
+  PairedRun r = run_paired(o, log);
   std::fclose(log);
   return r;
 }

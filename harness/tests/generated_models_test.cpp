@@ -19,6 +19,7 @@
 #include "harness/store/results.h"
 #include "harness/sweep/runner.h"
 #include "harness/plan/suite.h"
+#include "faults_test_support.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 #include "quant/sha256.h"
@@ -31,14 +32,7 @@ namespace fs = std::filesystem;
 
 const nlohmann::json kTinySynth = {{"name", "gen"}, {"synth", {{"preset", "tiny"}, {"type", "Q8_0"}, {"seed", 3}}}};
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;  // "" when nothing is thrown
 
 SynthModel tiny(uint64_t seed = 3) { return SynthModel{"tiny", "Q8_0", 0, 0, seed}; }
 

@@ -28,9 +28,7 @@ TEST(Faults, ASecondSweepOnALockedFolderIsRefused) {
   SweepOptions o = p.options("run");
   o.max_runs = 1;
   sweep(o);
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
   {
     FolderLock busy(o.out_dir);  // another bench-all is on it
     const std::string e = error_of([&] { sweep(again); });
@@ -53,9 +51,7 @@ TEST(Faults, AJournalWithARepeatedOrOutOfOrderRunIsRefused) {
   const std::string journal = o.out_dir + "/journal.jsonl";
   const auto lines = lines_of(journal);
   ASSERT_EQ(lines.size(), 4u);
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
 
   std::ofstream(journal, std::ios::app) << lines[3] << "\n";  // a line duplicated by hand
   std::string e = error_of([&] { sweep(again); });
@@ -80,9 +76,7 @@ TEST(Faults, AResumedSweepRecordsTheFirstCommandAndAllItsTime) {
   o.command = "bench-all run --suite test --binary cpu=fake";
   o.max_runs = 4;
   sweep(o);
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
   again.command = "bench-all run --resume x";
   const Results r = sweep(again).results;
   EXPECT_EQ(r.command, "bench-all run --suite test --binary cpu=fake");

@@ -10,6 +10,7 @@
 #include "harness/store/results.h"
 #include "harness/sweep/runner.h"
 #include "harness/measure/variant_build.h"
+#include "faults_test_support.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 
@@ -19,19 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Sweep output goes to a scratch file so test logs stay readable.
-SweepOutcome sweep(const SweepOptions& o) {
-  std::FILE* log = std::tmpfile();
-  SweepOutcome out = run_sweep(o, log);
-  std::fclose(log);
-  return out;
-}
+SweepOutcome sweep(const SweepOptions& o) { return test::quiet_sweep(o); }
 
-std::vector<std::string> lines(const std::string& path) {
-  std::vector<std::string> out;
-  std::ifstream f(path);
-  for (std::string l; std::getline(f, l);) out.push_back(l);
-  return out;
-}
+std::vector<std::string> lines(const std::string& path) { return test::lines_of(path); }
 
 const CellResult& cell(const Results& r, const std::string& id) {
   const CellResult* c = r.cell(id);
@@ -158,9 +149,7 @@ TEST(Sweep, AnInterruptedSweepResumesFromItsJournal) {
   // The process died while writing a line: the torn line is dropped, not trusted.
   std::ofstream(journal, std::ios::app) << R"({"run": {"cell": "cpu/tiny/fp32)";
 
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
   const SweepOutcome second = sweep(again);
   EXPECT_FALSE(second.interrupted);
   const Results& r = second.results;
@@ -180,9 +169,7 @@ TEST(Sweep, ResumingAChangedSuiteOrBinaryIsRefusedOrFlagged) {
   SweepOptions o = p.options("run");
   o.max_runs = 2;
   sweep(o);
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
   {
     // The binary was rebuilt from another commit: the runs after the resume are errors, not mixed in.
     test::ScopedEnv commit("FAKE_QUANT_COMMIT", "another-commit");

@@ -38,9 +38,7 @@ TEST(Faults, StderrThatIsNotUtf8FailsOnlyItsCell) {
   SweepOptions o = p.options("run");
   o.max_runs = 4;
   EXPECT_TRUE(sweep(o).interrupted);
-  SweepOptions again;
-  again.out_dir = o.out_dir;
-  again.resume = true;
+  SweepOptions again = test::resume_options(o);
   const Results r = sweep(again).results;
   ASSERT_EQ(r.cells.size(), 6u);
   for (const auto& c : r.cells) {

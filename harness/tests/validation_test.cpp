@@ -7,6 +7,7 @@
 
 #include "harness/plan/suite.h"
 #include "harness/plan/variants.h"
+#include "faults_test_support.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
 #include "quant/kv_types.h"
@@ -18,14 +19,7 @@ const char* kVariants = R"({"schema": "bench-all.variants", "schema_version": 1,
   {"name": "cpu", "default": true, "backend": "cpu", "build_type": "Release", "cmake_options": {"ENGINE_VULKAN": "OFF"}},
   {"name": "vulkan", "backend": "vulkan", "build_type": "Release", "cmake_options": {"ENGINE_VULKAN": "ON"}}]})";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;  // "" when nothing is thrown
 
 std::string variants_error(const std::string& text) {
   const std::string path = test::temp_dir("variants") + "/variants.json";

@@ -13,6 +13,9 @@
 #include "harness/util/progress.h"
 #include "harness/measure/quant_run.h"
 #include "harness/plan/suite.h"
+#include "harness/sweep/measure_once.h"
+#include "harness/sweep/results_header.h"
+#include "harness/sweep/run_plan.h"
 #include "quant/error.h"
 
 namespace quant::harness {
@@ -21,10 +24,34 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool failed(const CellResult& c) {
-  for (const auto& r : c.runs)
-    if (!r.ok()) return true;
-  return false;
+// One arm's results before anything is measured: the header, the variant (and the default one, which reports
+// compare to), every cell planned with missing models and an unbuilt arm already marked.
+Results arm_results(const PairedOptions& o, int a, const Suite& suite, const PairedPlan& plan,
+                    const std::string& started) {
+  const std::vector<Cell>& cells = plan.run.cells;
+  Results r = results_header(suite, o.root, plan_sha256(cells, suite, plan.inputs), static_cast<int>(cells.size()),
+                             plan.inputs);
+  r.run_id = o.arms[a].name;
+  r.started = started;
+  r.command = "bench-all ab " + (o.method == "processes" ? "" : "--method " + o.method + " ") + "(" + o.arms[a].name +
+              ": " + o.arms[a].revision + ")";
+  r.variants.push_back({plan.variant, o.arms[a].build});
+  describe_default_variant(r, plan.variants, "not in this A/B run");
+  for (size_t i = 0; i < cells.size(); ++i) {
+    CellResult c;
+    c.cell = cells[i];
+    c.plan_index = static_cast<int>(i);
+    const Resource* m = plan.inputs.model(c.cell.model);
+    if (!m || !m->found()) {
+      c.status = "missing";
+      c.reason = "model " + c.cell.model + " not found";
+    } else if (!o.arms[a].build.built) {
+      c.status = "unsupported";
+      c.reason = "unsupported: not built: " + o.arms[a].build.reason;
+    }
+    r.cells.push_back(c);
+  }
+  return r;
 }
 
 }  // namespace
@@ -70,44 +97,7 @@ PairedPlan plan_paired(const PairedOptions& o, std::FILE* log) {
   if (run.cells.empty()) throw InputError(suite.file + ": no speed cells to compare");
 
   const std::string started = utc_now();
-  for (int a = 0; a < 2; ++a) {
-    Results& r = run.arms[a];
-    r.run_id = o.arms[a].name;
-    r.started = started;
-    r.command = "bench-all ab " + (o.method == "processes" ? "" : "--method " + o.method + " ") + "(" + o.arms[a].name +
-                ": " + o.arms[a].revision + ")";
-    r.suite_name = suite.name;
-    r.suite_file = fs::path(suite.file).lexically_proximate(o.root).string();
-    r.suite_sha256 = suite.sha256;
-    r.suite_description = suite.description;
-    r.plan_sha256 = plan_sha256(run.cells, suite, inputs);
-    r.plan_cells = static_cast<int>(run.cells.size());
-    r.harness = harness_build_info();
-    r.system = system_info();
-    r.inputs = inputs;
-    VariantResult vr{v, o.arms[a].build};
-    r.variants.push_back(vr);
-    if (!v.is_default) {
-      VariantResult d{variants.default_variant(), {}};
-      d.build.variant = d.variant.name;
-      d.build.reason = "not in this A/B run";
-      r.variants.insert(r.variants.begin(), d);
-    }
-    for (size_t i = 0; i < run.cells.size(); ++i) {
-      CellResult c;
-      c.cell = run.cells[i];
-      c.plan_index = static_cast<int>(i);
-      const Resource* m = inputs.model(c.cell.model);
-      if (!m || !m->found()) {
-        c.status = "missing";
-        c.reason = "model " + c.cell.model + " not found";
-      } else if (!o.arms[a].build.built) {
-        c.status = "unsupported";
-        c.reason = "unsupported: not built: " + o.arms[a].build.reason;
-      }
-      r.cells.push_back(c);
-    }
-  }
+  for (int a = 0; a < 2; ++a) run.arms[a] = arm_results(o, a, suite, plan, started);
   return plan;
 }
 
@@ -115,42 +105,31 @@ PairedRun run_paired(const PairedOptions& o, std::FILE* log) {
   if (o.method != "processes") return run_duet(o, log);
   PairedPlan plan = plan_paired(o, log);
   PairedRun& run = plan.run;
-  const Variant& v = plan.variant;
-  const Inputs& inputs = plan.inputs;
   int total = 0;
   for (size_t i = 0; i < run.cells.size(); ++i)
     if (run.arms[0].cells[i].status.empty() && run.arms[1].cells[i].status.empty()) total += 2 * run.cells[i].runs();
   Progress progress(log, o.tty, total, 0);
   const auto t0 = std::chrono::steady_clock::now();
+  RunTarget targets[2] = {{plan.variant, o.arms[0].build.binary, ""}, {plan.variant, o.arms[1].build.binary, ""}};
+  for (int a = 0; a < 2; ++a)
+    for (const auto& [k, val] : o.arms[a].env) targets[a].variant.env[k] = val;
   double spent = 0;
   int done = 0;
-  const int rounds = o.warmup + o.pairs;
-  for (int p = 0; p < rounds; ++p) {
-    for (size_t i = 0; i < run.cells.size(); ++i) {
-      CellResult& b = run.arms[0].cells[i];
-      CellResult& h = run.arms[1].cells[i];
-      if (!b.status.empty() || !h.status.empty() || failed(b) || failed(h)) continue;
-      const int order[2] = {p % 2 == 0 ? 0 : 1, p % 2 == 0 ? 1 : 0};  // A B, B A, A B, ...
-      for (int a : order) {
-        const ArmSpec& arm = o.arms[a];
-        std::map<std::string, std::string> env = v.env;
-        for (const auto& [k, val] : arm.env) env[k] = val;
-        const std::string date = utc_now();
-        const ProcessResult pr = run_process(quant_command(run.cells[i], v, arm.build.binary, inputs), env,
-                                             run.cells[i].timeout_s);
-        RunRecord rec = interpret_run(run.cells[i], p, v, inputs, pr, date);
-        CellResult& c = run.arms[a].cells[i];
-        c.runs.push_back(rec);
-        spent += rec.wall_s;
-        ++done;
-        if (!rec.ok()) {
-          progress.note("bench-all: FAILED " + arm.name + " " + run.cells[i].id + ": " + rec.error);
-          progress.drop(2 * (rounds - p) - 1);
-          break;
-        }
-        progress.step(arm.name + " " + run.cells[i].id, total > done ? spent / done * (total - done) : 0);
-      }
+  const RunPlan runs = paired_plan(run.arms[0].cells);
+  PlanCursor cursor(runs, {&run.arms[0].cells, &run.arms[1].cells});
+  while (const auto due = cursor.next()) {
+    const ArmSpec& arm = o.arms[due->arm];
+    const Cell& cell = run.cells[due->cell];
+    const RunRecord& rec = measure_once(targets[due->arm], plan.inputs, due->index, cursor.cell_of(*due));
+    spent += rec.wall_s;
+    ++done;
+    if (!rec.ok()) {
+      // This pair's other run and the cell's later pairs will not happen.
+      progress.note("bench-all: FAILED " + arm.name + " " + cell.id + ": " + rec.error);
+      progress.drop(2 * (cell.runs() - due->index) - 1);
+      continue;
     }
+    progress.step(arm.name + " " + cell.id, total > done ? spent / done * (total - done) : 0);
   }
   progress.finish();
   return finish_paired(std::move(run), t0);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <sstream>
 
 #include "harness/stats/analysis.h"
@@ -101,6 +103,116 @@ std::vector<Instance> instances(const std::vector<PairedRun>& sweeps, size_t i, 
 
 double round_up(double x, double step) { return std::ceil(x / step - 1e-9) * step; }
 
+// One measure and kind of comparison being calibrated, and the A/A comparisons of each cell that has it.
+struct KindContext {
+  const std::vector<Cell>& cells;
+  const char* measure;
+  const Kind& kind;
+  const Thresholds& current;
+  const CalibrateSettings& s;
+  std::vector<std::pair<size_t, std::vector<Instance>>> per_cell;
+
+  uint64_t seed(size_t i) const { return derive_seed(1, "calibrate|" + cells[i].id + "|" + measure + "|" + kind.name); }
+};
+
+void gather_instances(KindContext& x, const std::vector<PairedRun>& sweeps) {
+  for (size_t i = 0; i < x.cells.size(); ++i) {
+    const auto& ms = measures_of(x.cells[i]);
+    if (std::find(ms.begin(), ms.end(), x.measure) == ms.end()) continue;
+    auto ins = instances(sweeps, i, x.measure, x.kind.name);
+    if (!ins.empty()) x.per_cell.emplace_back(i, std::move(ins));
+  }
+}
+
+// The real comparisons: how many there are, the largest deviation among them, false alarms at the current threshold.
+void count_comparisons(const KindContext& x, KindCalibration& k) {
+  BootstrapOptions bo;
+  bo.level = x.current.ci_level;
+  for (const auto& [i, ins] : x.per_cell)
+    for (const auto& in : ins) {
+      bo.seed = x.seed(i);
+      ++k.comparisons;
+      k.worst_deviation = std::max(k.worst_deviation, std::fabs(1 - ratio_of(in, x.kind.paired, bo)));
+      const Verdict v = decide(in, x.kind.paired, 0, x.current.alpha, k.current, bo).verdict;
+      k.false_alarms_current += v == Verdict::regression || v == Verdict::improvement;
+    }
+}
+
+int false_alarms(const KindContext& x, double threshold) {
+  BootstrapOptions bo;
+  bo.level = x.current.ci_level;
+  int n = 0;
+  for (const auto& [i, ins] : x.per_cell)
+    for (const auto& in : ins) {
+      bo.seed = x.seed(i);
+      const Verdict v = decide(in, x.kind.paired, 0, x.current.alpha, threshold, bo).verdict;
+      n += v == Verdict::regression || v == Verdict::improvement;
+    }
+  return n;
+}
+
+// Minimum detectable slowdown of one cell: the real A/A comparisons plus re-drawn ones, each slowed by s; the
+// smallest s flagged as a regression in `power` of them (bisection: detection grows with s).
+double min_detectable_slowdown(const KindContext& x, size_t i, const std::vector<Instance>& ins, double threshold) {
+  const std::string& id = x.cells[i].id;
+  Rng rng(derive_seed(7, id + "|" + x.measure + "|" + x.kind.name));
+  std::vector<Instance> trials = ins;
+  for (const auto& in : ins)
+    for (int r = 0; r < x.s.resamples_per_comparison; ++r)
+      trials.push_back({redraw(in.a, rng), in.b.empty() ? std::vector<double>() : redraw(in.b, rng)});
+  BootstrapOptions tb;
+  tb.level = x.current.ci_level;
+  tb.resamples = x.s.ci_resamples;
+  auto detected = [&](double slow) {
+    int hits = 0;
+    for (size_t t = 0; t < trials.size(); ++t) {
+      tb.seed = derive_seed(11, id + std::to_string(t));
+      hits += decide(trials[t], x.kind.paired, slow, x.current.alpha, threshold, tb).verdict == Verdict::regression;
+    }
+    return hits >= x.s.power * static_cast<double>(trials.size());
+  };
+  double lo = 0, hi = 0.8;
+  if (!detected(hi)) return 0.805;  // not detectable within 80%
+  for (int it = 0; it < 10; ++it) {
+    const double mid = (lo + hi) / 2;
+    (detected(mid) ? hi : lo) = mid;
+  }
+  return round_up(hi, 0.005);
+}
+
+void add_sensitivity(const KindContext& x, KindCalibration& k) {
+  std::vector<double> mdes, mdes_current;
+  for (const auto& [i, ins] : x.per_cell) {
+    const double mde = min_detectable_slowdown(x, i, ins, k.recommended);
+    k.cells.push_back({x.cells[i].id, mde});
+    mdes.push_back(mde);
+    mdes_current.push_back(min_detectable_slowdown(x, i, ins, k.current));
+  }
+  k.mde_median = median(mdes);
+  k.mde_max = *std::max_element(mdes.begin(), mdes.end());
+  k.mde_median_current = median(mdes_current);
+  k.mde_max_current = *std::max_element(mdes_current.begin(), mdes_current.end());
+}
+
+// Nothing when no cell has a comparison of this kind.
+std::optional<KindCalibration> calibrate_kind(const std::vector<PairedRun>& sweeps, const char* measure,
+                                              const Kind& kind, const Thresholds& current,
+                                              const CalibrateSettings& s) {
+  KindContext x{sweeps[0].cells, measure, kind, current, s, {}};
+  KindCalibration k;
+  k.measure = measure;
+  k.kind = kind.name;
+  k.current = threshold_of(current.of(measure), kind.name);
+  gather_instances(x, sweeps);
+  count_comparisons(x, k);
+  if (k.comparisons == 0) return std::nullopt;
+  const double floor = sweeps[0].method != "processes" ? s.duet_floor : s.floor;
+  k.recommended = std::max(floor, round_up(k.worst_deviation * s.margin, 0.005));
+  k.false_alarms_recommended = false_alarms(x, k.recommended);
+  add_sensitivity(x, k);
+  return k;
+}
+
 }  // namespace
 
 Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& current, const CalibrateSettings& s) {
@@ -117,83 +229,13 @@ Calibration calibrate(const std::vector<PairedRun>& sweeps, const Thresholds& cu
   c.pairs = sweeps[0].cells.empty() ? 0 : sweeps[0].cells[0].reps;
   c.method = sweeps[0].method;
   const bool duet = c.method != "processes";
-  const auto& cells = sweeps[0].cells;
   for (const char* measure : {"pp_tok_s", "tg_tok_s"}) {
     for (const Kind& kind : duet ? std::vector<Kind>(std::begin(kDuetKinds), std::end(kDuetKinds))
                                  : std::vector<Kind>(std::begin(kKinds), std::end(kKinds))) {
-      KindCalibration k;
-      k.measure = measure;
-      k.kind = kind.name;
-      k.current = threshold_of(current.of(measure), kind.name);
-      std::vector<std::pair<size_t, std::vector<Instance>>> per_cell;
-      for (size_t i = 0; i < cells.size(); ++i) {
-        const auto& ms = measures_of(cells[i]);
-        if (std::find(ms.begin(), ms.end(), measure) == ms.end()) continue;
-        auto ins = instances(sweeps, i, measure, kind.name);
-        if (!ins.empty()) per_cell.emplace_back(i, std::move(ins));
-      }
-      BootstrapOptions bo;
-      bo.level = current.ci_level;
-      for (const auto& [i, ins] : per_cell)
-        for (const auto& in : ins) {
-          bo.seed = derive_seed(1, "calibrate|" + cells[i].id + "|" + measure + "|" + kind.name);
-          ++k.comparisons;
-          k.worst_deviation = std::max(k.worst_deviation, std::fabs(1 - ratio_of(in, kind.paired, bo)));
-          const Verdict v = decide(in, kind.paired, 0, current.alpha, k.current, bo).verdict;
-          k.false_alarms_current += v == Verdict::regression || v == Verdict::improvement;
-        }
-      if (k.comparisons == 0) continue;
-      const double floor = duet ? s.duet_floor : s.floor;
-      k.recommended = std::max(floor, round_up(k.worst_deviation * s.margin, 0.005));
-      for (const auto& [i, ins] : per_cell)
-        for (const auto& in : ins) {
-          bo.seed = derive_seed(1, "calibrate|" + cells[i].id + "|" + measure + "|" + kind.name);
-          const Verdict v = decide(in, kind.paired, 0, current.alpha, k.recommended, bo).verdict;
-          k.false_alarms_recommended += v == Verdict::regression || v == Verdict::improvement;
-        }
-      // Minimum detectable slowdown per cell: the real A/A comparisons plus re-drawn ones, each slowed
-      // by s; the smallest s flagged as a regression in `power` of them (bisection: detection grows with s).
-      auto mde_of = [&](size_t i, const std::vector<Instance>& ins, double threshold) {
-        Rng rng(derive_seed(7, cells[i].id + "|" + measure + "|" + kind.name));
-        std::vector<Instance> trials = ins;
-        for (const auto& in : ins)
-          for (int r = 0; r < s.resamples_per_comparison; ++r)
-            trials.push_back({redraw(in.a, rng), in.b.empty() ? std::vector<double>() : redraw(in.b, rng)});
-        BootstrapOptions tb;
-        tb.level = current.ci_level;
-        tb.resamples = s.ci_resamples;
-        auto detected = [&](double slow) {
-          int hits = 0;
-          for (size_t t = 0; t < trials.size(); ++t) {
-            tb.seed = derive_seed(11, cells[i].id + std::to_string(t));
-            hits += decide(trials[t], kind.paired, slow, current.alpha, threshold, tb).verdict == Verdict::regression;
-          }
-          return hits >= s.power * static_cast<double>(trials.size());
-        };
-        double lo = 0, hi = 0.8;
-        double mde = 0.805;  // not detectable within 80%
-        if (detected(hi)) {
-          for (int it = 0; it < 10; ++it) {
-            const double mid = (lo + hi) / 2;
-            (detected(mid) ? hi : lo) = mid;
-          }
-          mde = round_up(hi, 0.005);
-        }
-        return mde;
-      };
-      std::vector<double> mdes, mdes_current;
-      for (const auto& [i, ins] : per_cell) {
-        const double mde = mde_of(i, ins, k.recommended);
-        k.cells.push_back({cells[i].id, mde});
-        mdes.push_back(mde);
-        mdes_current.push_back(mde_of(i, ins, k.current));
-      }
-      k.mde_median = median(mdes);
-      k.mde_max = *std::max_element(mdes.begin(), mdes.end());
-      k.mde_median_current = median(mdes_current);
-      k.mde_max_current = *std::max_element(mdes_current.begin(), mdes_current.end());
-      set_threshold(c.recommended.timing[measure], kind.name, k.recommended);
-      c.kinds.push_back(k);
+      const std::optional<KindCalibration> k = calibrate_kind(sweeps, measure, kind, current, s);
+      if (!k) continue;
+      set_threshold(c.recommended.timing[measure], kind.name, k->recommended);
+      c.kinds.push_back(*k);
     }
   }
   c.recommended.calibration = calibration_json(c);

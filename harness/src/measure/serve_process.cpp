@@ -41,14 +41,7 @@ ServeProcess::ServeProcess(const std::vector<std::string>& argv, const std::map<
     dup2(in_pipe[0], STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    const int e = errno;
-    (void)!write(exec_pipe[1], &e, sizeof e);
-    _exit(127);
+    exec_in_child(argv, env, "", exec_pipe[1]);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);
@@ -62,10 +55,8 @@ ServeProcess::ServeProcess(const std::vector<std::string>& argv, const std::map<
     close_fd(in_), close_fd(out_), close_fd(err_);
     throw InputError(program_ + ": cannot fork: " + std::strerror(errno));
   }
-  int exec_errno = 0;
-  const bool exec_failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
-  close(exec_pipe[0]);
-  if (exec_failed) {
+  const int exec_errno = exec_error(exec_pipe[0]);
+  if (exec_errno != 0) {
     reap(true);
     close_fd(in_), close_fd(out_), close_fd(err_);
     throw InputError("cannot run " + program_ + ": " + std::strerror(exec_errno));

@@ -36,87 +36,113 @@ const SuiteFile* suite_model(const Suite& suite, const std::string& name) {
   return nullptr;
 }
 
-}  // namespace
+// One model's place in the suite: its line (if any) and the cache pairs and variants it runs.
+struct ModelPlan {
+  const Suite& suite;
+  const Resource& model;
+  const SuiteFile* line;
+  const std::vector<KvPair>& kvs;
+  const std::vector<std::string>& variants;
 
-std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
-  std::vector<Cell> cells;
-  auto base = [&](const std::string& model, const KvPair& kv, const std::string& variant) {
+  Cell base(const KvPair& kv, const std::string& variant) const {
     Cell c;
     c.variant = variant;
-    c.model = model;
+    c.model = model.name;
     c.kv = kv;
     c.threads = suite.threads;
     c.timeout_s = suite.timeout_s;
     return c;
-  };
+  }
+};
+
+// A generated text is only paired with a generated model (and then replaces the real texts).
+bool pairs_with(const ModelPlan& mp, const Inputs& inputs, const Resource& t) {
+  if (!mp.model.generated_by.empty()) return false;  // a suite's generated model: quality is refused
+  if (mp.line && !mp.line->texts.empty())
+    return std::find(mp.line->texts.begin(), mp.line->texts.end(), t.name) != mp.line->texts.end();
+  bool synthetic_text = false;
+  for (const auto& x : inputs.texts) synthetic_text |= x.synthetic;
+  return mp.model.synthetic && synthetic_text ? t.synthetic : !t.synthetic;
+}
+
+void add_ppl_cells(const ModelPlan& mp, const Inputs& inputs, std::vector<Cell>& cells) {
+  const Suite& suite = mp.suite;
+  if (!suite.ppl) return;
+  for (const auto& t : inputs.texts) {
+    if (!pairs_with(mp, inputs, t)) continue;
+    for (int ctx : suite.ppl->ctx)
+      for (const auto& kv : mp.kvs)
+        for (const auto& v : mp.variants) {
+          Cell c = mp.base(kv, v);
+          c.metric = Metric::ppl;
+          c.text = t.name;
+          c.ctx = ctx;
+          c.chunks = suite.ppl->chunks;
+          c.kld = suite.ppl->kld && !suite.peers.count(v);
+          c.reps = suite.ppl->reps;
+          c.id = cell_id(c);
+          cells.push_back(c);
+        }
+  }
+}
+
+void add_count_cells(const ModelPlan& mp, std::vector<Cell>& cells) {
+  const auto& k = mp.suite.counts;
+  if (!k || (!k->models.empty() && std::find(k->models.begin(), k->models.end(), mp.model.name) == k->models.end()))
+    return;
+  for (int depth : k->depths)
+    for (const auto& kv : k->kv.empty() ? mp.suite.kv : k->kv) {
+      Cell c = mp.base(kv, k->variant);
+      c.metric = Metric::counts;
+      c.n_prompt = k->n_prompt;
+      c.n_gen = k->n_gen;
+      c.depth = depth;
+      c.inner_reps = 1;
+      c.reps = k->reps;
+      c.threads = 1;  // counts of several threads include their waiting
+      if (k->timeout_s > 0) c.timeout_s = k->timeout_s;
+      c.id = cell_id(c);
+      cells.push_back(c);
+    }
+}
+
+void add_speed_cells(const ModelPlan& mp, std::vector<Cell>& cells) {
+  const Suite& suite = mp.suite;
+  if (!suite.speed) return;
+  const SpeedSpec& s = mp.line && mp.line->speed ? *mp.line->speed : *suite.speed;
+  for (int depth : s.depths)
+    for (const auto& kv : mp.kvs)
+      for (const auto& v : mp.variants) {
+        Cell c = mp.base(kv, v);
+        c.metric = Metric::speed;
+        c.n_prompt = s.n_prompt;
+        c.n_gen = s.n_gen;
+        c.depth = depth;
+        c.inner_reps = s.inner_reps;
+        c.reps = s.reps;
+        c.warmup = s.warmup;
+        if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
+          if (!o->second.keeps(depth, kv)) continue;
+          if (o->second.reps > 0) c.reps = o->second.reps;
+          if (o->second.inner_reps > 0) c.inner_reps = o->second.inner_reps;
+          if (o->second.warmup >= 0) c.warmup = o->second.warmup;
+        }
+        c.id = cell_id(c);
+        cells.push_back(c);
+      }
+}
+
+}  // namespace
+
+std::vector<Cell> plan_cells(const Suite& suite, const Inputs& inputs) {
+  std::vector<Cell> cells;
   for (const auto& m : inputs.models) {
     const SuiteFile* line = suite_model(suite, m.name);
-    const std::vector<KvPair>& kvs = line && !line->kv.empty() ? line->kv : suite.kv;
-    const std::vector<std::string>& variants = line && !line->variants.empty() ? line->variants : suite.variants;
-    // A generated text is only paired with a generated model (and then replaces the real texts).
-    bool synthetic_text = false;
-    for (const auto& t : inputs.texts) synthetic_text |= t.synthetic;
-    auto pairs_with = [&](const Resource& t) {
-      if (!m.generated_by.empty()) return false;  // a suite's generated model: quality is refused
-      if (line && !line->texts.empty())
-        return std::find(line->texts.begin(), line->texts.end(), t.name) != line->texts.end();
-      return m.synthetic && synthetic_text ? t.synthetic : !t.synthetic;
-    };
-    if (suite.ppl)
-      for (const auto& t : inputs.texts) {
-        if (!pairs_with(t)) continue;
-        for (int ctx : suite.ppl->ctx)
-          for (const auto& kv : kvs)
-            for (const auto& v : variants) {
-              Cell c = base(m.name, kv, v);
-              c.metric = Metric::ppl;
-              c.text = t.name;
-              c.ctx = ctx;
-              c.chunks = suite.ppl->chunks;
-              c.kld = suite.ppl->kld && !suite.peers.count(v);
-              c.reps = suite.ppl->reps;
-              c.id = cell_id(c);
-              cells.push_back(c);
-            }
-      }
-    if (const auto& k = suite.counts;
-        k && (k->models.empty() || std::find(k->models.begin(), k->models.end(), m.name) != k->models.end()))
-      for (int depth : k->depths)
-        for (const auto& kv : k->kv.empty() ? suite.kv : k->kv) {
-          Cell c = base(m.name, kv, k->variant);
-          c.metric = Metric::counts;
-          c.n_prompt = k->n_prompt;
-          c.n_gen = k->n_gen;
-          c.depth = depth;
-          c.inner_reps = 1;
-          c.reps = k->reps;
-          c.threads = 1;  // counts of several threads include their waiting
-          if (k->timeout_s > 0) c.timeout_s = k->timeout_s;
-          c.id = cell_id(c);
-          cells.push_back(c);
-        }
-    if (!suite.speed) continue;
-    const SpeedSpec& s = line && line->speed ? *line->speed : *suite.speed;
-    for (int depth : s.depths)
-      for (const auto& kv : kvs)
-        for (const auto& v : variants) {
-          Cell c = base(m.name, kv, v);
-          c.metric = Metric::speed;
-          c.n_prompt = s.n_prompt;
-          c.n_gen = s.n_gen;
-          c.depth = depth;
-          c.inner_reps = s.inner_reps;
-          c.reps = s.reps;
-          c.warmup = s.warmup;
-          if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
-            if (!o->second.keeps(depth, kv)) continue;
-            if (o->second.reps > 0) c.reps = o->second.reps;
-            if (o->second.inner_reps > 0) c.inner_reps = o->second.inner_reps;
-            if (o->second.warmup >= 0) c.warmup = o->second.warmup;
-          }
-          c.id = cell_id(c);
-          cells.push_back(c);
-        }
+    const ModelPlan mp{suite, m, line, line && !line->kv.empty() ? line->kv : suite.kv,
+                       line && !line->variants.empty() ? line->variants : suite.variants};
+    add_ppl_cells(mp, inputs, cells);
+    add_count_cells(mp, cells);
+    add_speed_cells(mp, cells);
   }
   return cells;
 }

@@ -68,6 +68,81 @@ std::optional<std::string> previous_version(const std::string& dir, const std::s
   return best;
 }
 
+namespace {
+
+// One measure of a cell both releases hold, as a table row; false when there is nothing to compare.
+bool write_change_row(std::ostream& o, const CellResult& c, const CellResult& old, const std::string& m,
+                      const Analysis& a, const Analysis& pa, bool machine) {
+  const MeasureStats* x = a.find(c.cell.id, m);
+  const MeasureStats* y = pa.find(c.cell.id, m);
+  if (!x || !y) {
+    if (!x && !y) return false;
+    o << "| `" << c.cell.id << "` | " << m << " | " << (y ? fmt("%.6g", y->summary.median) : old.status) << " | "
+      << (x ? fmt("%.6g", x->summary.median) : c.status) << " | — | " << (x ? "now measured" : "no longer measured")
+      << " |\n";
+    return true;
+  }
+  const bool timing = x->has_ci && y->has_ci;
+  if (timing && machine) {
+    BootstrapOptions bo = a.options.bootstrap;
+    bo.seed = derive_seed(bo.seed, "release|" + c.cell.id + "|" + m);
+    const double ratio = x->summary.median / y->summary.median;
+    const Interval ci = bootstrap_ratio_ci(x->values, y->values, bo);
+    o << "| `" << c.cell.id << "` | " << m << " | " << fmt_rate_ci(y->summary.median, y->ci) << " | "
+      << fmt_rate_ci(x->summary.median, x->ci) << " | " << fmt_ratio_ci(ratio, ci) << " | "
+      << (ci.lo > 1 ? "faster" : ci.hi < 1 ? "slower" : "no clear change") << " |\n";
+  } else if (timing) {
+    const Comparison* cx = a.compare("kv_vs_fp32", c.cell.id, m);
+    const Comparison* cy = pa.compare("kv_vs_fp32", c.cell.id, m);
+    if (!cx || !cy) return false;
+    o << "| `" << c.cell.id << "` | " << m << " vs fp32 | " << fmt_ratio_ci(cy->ratio, cy->ci) << " | "
+      << fmt_ratio_ci(cx->ratio, cx->ci) << " | — | "
+      << (cx->ci.lo > cy->ci.hi ? "higher" : cx->ci.hi < cy->ci.lo ? "lower" : "intervals overlap") << " |\n";
+  } else {
+    const double d = x->summary.median - y->summary.median;
+    o << "| `" << c.cell.id << "` | " << m << " | " << fmt("%.6g", y->summary.median) << " | "
+      << fmt("%.6g", x->summary.median) << " | " << fmt("%+.6g", d) << " | " << (d == 0 ? "unchanged" : "changed")
+      << " |\n";
+  }
+  return true;
+}
+
+// The table of every cell and measure both releases hold, then the cells only one of them has.
+void write_changes(std::ostream& o, const std::string& version, const Results& now, const Analysis& a,
+                   const PreviousRelease& prev) {
+  const Results& was = prev.results;
+  const Analysis pa = analyze(was, a.options);
+  const bool machine = same_machine(now, was);
+  o << "Compared with " << prev.version << " (run `" << was.run_id << "`, " << was.started << "). ";
+  if (machine)
+    o << "Same machine class (" << now.system.value("cpu_model", "?") << ", " << now.system.value("n_cores", 0)
+      << " cores): tok/s changes are ratios of medians, now / then, with 95% bootstrap intervals.\n\n";
+  else
+    o << "**Different machines** (then: " << was.system.value("cpu_model", "?") << ", now: "
+      << now.system.value("cpu_model", "?") << "): absolute tok/s are not compared; the within-run ratios to the "
+      << "fp32 cache are shown instead.\n\n";
+  o << "| Cell | Measure | " << prev.version << " | " << version << " | change [95% CI] | verdict |\n";
+  o << "|---|---|---:|---:|---:|---|\n";
+  int rows = 0;
+  std::vector<std::string> added, removed;
+  for (const auto& c : now.cells) {
+    const CellResult* old = was.cell(c.cell.id);
+    if (!old) {
+      added.push_back(c.cell.id);
+      continue;
+    }
+    for (const auto& m : measures_of(c.cell)) rows += write_change_row(o, c, *old, m, a, pa, machine);
+  }
+  for (const auto& c : was.cells)
+    if (!now.cell(c.cell.id)) removed.push_back(c.cell.id);
+  if (rows == 0) o << "| — | — | — | — | — | no cell in common |\n";
+  o << "\n";
+  if (!added.empty()) o << "New cells: " << added.size() << " (first: `" << added.front() << "`).\n\n";
+  if (!removed.empty()) o << "Cells no longer measured: " << removed.size() << " (first: `" << removed.front() << "`).\n\n";
+}
+
+}  // namespace
+
 std::string render_release_notes(const std::string& version, const Results& now, const Analysis& a,
                                  const std::optional<PreviousRelease>& prev, const std::string& claims) {
   std::ostringstream o;
@@ -78,74 +153,10 @@ std::string render_release_notes(const std::string& version, const Results& now,
   o << render_model_sections(now, a, "##");
 
   o << "## What changed since the previous release\n\n";
-  if (!prev) {
+  if (!prev)
     o << "No earlier release has stored results, so there is nothing to compare with.\n\n";
-  } else {
-    const Results& was = prev->results;
-    const Analysis pa = analyze(was, a.options);
-    const bool machine = same_machine(now, was);
-    o << "Compared with " << prev->version << " (run `" << was.run_id << "`, " << was.started << "). ";
-    if (machine)
-      o << "Same machine class (" << now.system.value("cpu_model", "?") << ", " << now.system.value("n_cores", 0)
-        << " cores): tok/s changes are ratios of medians, now / then, with 95% bootstrap intervals.\n\n";
-    else
-      o << "**Different machines** (then: " << was.system.value("cpu_model", "?") << ", now: "
-        << now.system.value("cpu_model", "?") << "): absolute tok/s are not compared; the within-run ratios to the "
-        << "fp32 cache are shown instead.\n\n";
-    o << "| Cell | Measure | " << prev->version << " | " << version << " | change [95% CI] | verdict |\n";
-    o << "|---|---|---:|---:|---:|---|\n";
-    int rows = 0;
-    std::vector<std::string> added, removed;
-    for (const auto& c : now.cells) {
-      const CellResult* old = was.cell(c.cell.id);
-      if (!old) {
-        added.push_back(c.cell.id);
-        continue;
-      }
-      for (const auto& m : measures_of(c.cell)) {
-        const MeasureStats* x = a.find(c.cell.id, m);
-        const MeasureStats* y = pa.find(c.cell.id, m);
-        if (!x || !y) {
-          if (x || y) {
-            o << "| `" << c.cell.id << "` | " << m << " | " << (y ? fmt("%.6g", y->summary.median) : old->status) << " | "
-              << (x ? fmt("%.6g", x->summary.median) : c.status) << " | — | " << (x ? "now measured" : "no longer measured")
-              << " |\n";
-            ++rows;
-          }
-          continue;
-        }
-        const bool timing = x->has_ci && y->has_ci;
-        if (timing && machine) {
-          BootstrapOptions bo = a.options.bootstrap;
-          bo.seed = derive_seed(bo.seed, "release|" + c.cell.id + "|" + m);
-          const double ratio = x->summary.median / y->summary.median;
-          const Interval ci = bootstrap_ratio_ci(x->values, y->values, bo);
-          o << "| `" << c.cell.id << "` | " << m << " | " << fmt_rate_ci(y->summary.median, y->ci) << " | "
-            << fmt_rate_ci(x->summary.median, x->ci) << " | " << fmt_ratio_ci(ratio, ci) << " | "
-            << (ci.lo > 1 ? "faster" : ci.hi < 1 ? "slower" : "no clear change") << " |\n";
-        } else if (timing) {
-          const Comparison* cx = a.compare("kv_vs_fp32", c.cell.id, m);
-          const Comparison* cy = pa.compare("kv_vs_fp32", c.cell.id, m);
-          if (!cx || !cy) continue;
-          o << "| `" << c.cell.id << "` | " << m << " vs fp32 | " << fmt_ratio_ci(cy->ratio, cy->ci) << " | "
-            << fmt_ratio_ci(cx->ratio, cx->ci) << " | — | "
-            << (cx->ci.lo > cy->ci.hi ? "higher" : cx->ci.hi < cy->ci.lo ? "lower" : "intervals overlap") << " |\n";
-        } else {
-          const double d = x->summary.median - y->summary.median;
-          o << "| `" << c.cell.id << "` | " << m << " | " << fmt("%.6g", y->summary.median) << " | "
-            << fmt("%.6g", x->summary.median) << " | " << fmt("%+.6g", d) << " | " << (d == 0 ? "unchanged" : "changed")
-            << " |\n";
-        }
-        ++rows;
-      }
-    }
-    for (const auto& c : was.cells)
-      if (!now.cell(c.cell.id)) removed.push_back(c.cell.id);
-    if (rows == 0) o << "| — | — | — | — | — | no cell in common |\n";
-    o << "\n";
-    if (!added.empty()) o << "New cells: " << added.size() << " (first: `" << added.front() << "`).\n\n";
-    if (!removed.empty()) o << "Cells no longer measured: " << removed.size() << " (first: `" << removed.front() << "`).\n\n";
-  }
+  else
+    write_changes(o, version, now, a, *prev);
   o << "## Claims\n\n"
     << (claims.empty() ? "Not checked: the claim gate (`bench-all claims`) is not part of this build yet.\n\n" : claims + "\n");
   o << render_problem_cells(now, "##");

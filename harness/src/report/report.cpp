@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/measure/sample.h"
+#include "harness/report/report_cells.h"
 #include "harness/stats/format.h"
 #include "harness/report/report_peer.h"
 #include "harness/report/report_models.h"
@@ -15,10 +16,6 @@ namespace quant::harness {
 using nlohmann::json;
 
 namespace {
-
-const char* kDash = "—";
-
-std::string kv_label(const KvPair& kv) { return kv.k + " / " + kv.v; }
 
 std::string status_word(const CellResult* c) {
   if (!c) return "not measured";
@@ -54,14 +51,7 @@ struct ModelView {
   std::vector<std::pair<std::string, int>> ppl_points;  // (text, ctx)
 
   const CellResult* find(const std::string& variant, const KvPair& kv, Metric m, const std::string& text, int ctx_or_depth) const {
-    for (const auto& c : r.cells) {
-      const Cell& x = c.cell;
-      if (x.variant != variant || x.model != model || !(x.kv == kv) || x.metric != m) continue;
-      if (m == Metric::ppl && (x.text != text || x.ctx != ctx_or_depth)) continue;
-      if (m == Metric::speed && x.depth != ctx_or_depth) continue;
-      return &c;
-    }
-    return nullptr;
+    return find_cell(r, variant, model, kv, m, text, ctx_or_depth);
   }
 };
 

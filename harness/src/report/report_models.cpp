@@ -4,21 +4,16 @@
 
 #include <sstream>
 
+#include "harness/report/report_cells.h"
 #include "harness/stats/format.h"
 
 namespace quant::harness {
 
 namespace {
 
-const char* kDash = "—";
-
 const CellResult* speed_cell(const Results& r, const std::string& variant, const std::string& model, const KvPair& kv,
                              int depth) {
-  for (const auto& c : r.cells)
-    if (c.cell.metric == Metric::speed && c.cell.variant == variant && c.cell.model == model && c.cell.kv == kv &&
-        c.cell.depth == depth)
-      return &c;
-  return nullptr;
+  return find_cell(r, variant, model, kv, Metric::speed, "", depth);
 }
 
 // The KV pair the table uses for a model: the default pair users get when measured, else fp32.

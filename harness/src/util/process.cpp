@@ -54,7 +54,52 @@ bool drain(int fd, std::string& into) {
   return n < 0 && (errno == EINTR || errno == EAGAIN);
 }
 
+// Reads the child's stdout and stderr into r until both close, or kills its group at the time limit.
+void collect_output(pid_t pid, int out_fd, int err_fd, double timeout_s, Clock::time_point start, ProcessResult& r) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  bool open_fd[2] = {true, true};
+  while (open_fd[0] || open_fd[1]) {
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      const double left = timeout_s - std::chrono::duration<double>(Clock::now() - start).count();
+      if (left <= 0) {
+        r.timed_out = true;
+        kill(-pid, SIGKILL);
+        break;
+      }
+      wait_ms = static_cast<int>(left * 1000) + 1;
+    }
+    for (int i = 0; i < 2; ++i) fds[i].fd = open_fd[i] ? (i ? err_fd : out_fd) : -1;
+    const int n = poll(fds, 2, wait_ms);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i)
+      if (open_fd[i] && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+        open_fd[i] = drain(fds[i].fd, i ? r.err : r.out);
+  }
+}
+
 }  // namespace
+
+void exec_in_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::string& cwd, int exec_error_fd) {
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  if (cwd.empty() || chdir(cwd.c_str()) == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+  }
+  const int e = errno;
+  (void)!write(exec_error_fd, &e, sizeof e);
+  _exit(127);
+}
+
+int exec_error(int exec_error_read_fd) {
+  int e = 0;
+  const bool failed = read(exec_error_read_fd, &e, sizeof e) == sizeof e;
+  close(exec_error_read_fd);
+  return failed ? e : 0;
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           double timeout_s, const std::string& cwd) {
@@ -77,19 +122,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     dup2(err_pipe[1], STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
-      const int e = errno;
-      (void)!write(exec_pipe[1], &e, sizeof e);
-      _exit(127);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    const int e = errno;
-    (void)!write(exec_pipe[1], &e, sizeof e);
-    _exit(127);
+    exec_in_child(argv, env, cwd, exec_pipe[1]);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -105,30 +138,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     r.err = std::string("cannot fork: ") + std::strerror(errno);
     return r;
   }
-  int exec_errno = 0;
-  const bool exec_failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
-  close(exec_pipe[0]);
+  const int exec_errno = exec_error(exec_pipe[0]);
 
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  bool open_fd[2] = {true, true};
-  while (open_fd[0] || open_fd[1]) {
-    int wait_ms = -1;
-    if (timeout_s > 0) {
-      const double left = timeout_s - std::chrono::duration<double>(Clock::now() - start).count();
-      if (left <= 0) {
-        r.timed_out = true;
-        kill(-pid, SIGKILL);
-        break;
-      }
-      wait_ms = static_cast<int>(left * 1000) + 1;
-    }
-    for (int i = 0; i < 2; ++i) fds[i].fd = open_fd[i] ? (i ? err_pipe[0] : out_pipe[0]) : -1;
-    const int n = poll(fds, 2, wait_ms);
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i)
-      if (open_fd[i] && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-        open_fd[i] = drain(fds[i].fd, i ? r.err : r.out);
-  }
+  collect_output(pid, out_pipe[0], err_pipe[0], timeout_s, start, r);
   close(out_pipe[0]);
   close(err_pipe[0]);
   int status = 0;
@@ -136,7 +148,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   }
   g_child_group = 0;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (exec_failed) {
+  if (exec_errno != 0) {
     r.err = "cannot run " + valid_utf8(argv[0]) + ": " + std::strerror(exec_errno);
     return r;
   }

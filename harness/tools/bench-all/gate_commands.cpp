@@ -89,6 +89,24 @@ std::string variants_at(const std::string& root, const std::string& given) {
   return given.empty() ? (fs::path(root) / "harness" / "variants.json").string() : given;
 }
 
+// What an A/B run and an A/A calibration share: both commands take the same flags for the paired runs.
+template <class PairedArgs>
+PairedOptions paired_options(const std::string& root, const PairedArgs& a, const std::string& method) {
+  PairedOptions o;
+  o.root = root;
+  o.variants_file = variants_at(root, a.variants);
+  o.suite_file = suite_path(root, a.suite);
+  o.variant = a.variant;
+  o.pairs = a.pairs;
+  o.warmup = a.warmup;
+  o.method = method;
+  o.slice_tg = a.slice_tg;
+  o.slice_pp = a.slice_pp;
+  o.duet_processes = a.duet_processes;
+  o.tty = isatty(fileno(stderr));
+  return o;
+}
+
 void add_duet_options(CLI::App* cmd, std::string& method, int& slice_tg, int& slice_pp, int& processes) {
   cmd->add_option("--method", method,
                   "processes (a quant --bench process per run), duet (two quant --serve-bench processes timed slice "
@@ -240,18 +258,7 @@ int cmd_claims(const Common& c, const ClaimsArgs& a) {
 
 int cmd_ab(const Common& c, const AbArgs& a) {
   const std::string root = project_root(c.root);
-  PairedOptions o;
-  o.root = root;
-  o.variants_file = variants_at(root, a.variants);
-  o.suite_file = suite_path(root, a.suite);
-  o.variant = a.variant;
-  o.pairs = a.pairs;
-  o.warmup = a.warmup;
-  o.method = parse_paired_method("--method", a.method);
-  o.slice_tg = a.slice_tg;
-  o.slice_pp = a.slice_pp;
-  o.duet_processes = a.duet_processes;
-  o.tty = isatty(fileno(stderr));
+  PairedOptions o = paired_options(root, a, parse_paired_method("--method", a.method));
   const VariantSet set = load_variants(o.variants_file);
   load_suite(o.suite_file, set);  // validate before building anything
   const Thresholds t = thresholds_at(root, a.thresholds);
@@ -350,18 +357,7 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
     if (sweeps.empty() && !fs::exists(fs::path(a.from) / "counts-1.results.json"))
       throw InputError("--from " + a.from + ": no sweep-1-a.results.json / sweep-1-b.results.json (nor counts-1.results.json)");
   } else {
-    PairedOptions o;
-    o.root = root;
-    o.variants_file = variants_at(root, a.variants);
-    o.suite_file = suite_path(root, a.suite);
-    o.variant = a.variant;
-    o.pairs = a.pairs;
-    o.warmup = a.warmup;
-    o.method = method;
-    o.slice_tg = a.slice_tg;
-    o.slice_pp = a.slice_pp;
-    o.duet_processes = a.duet_processes;
-    o.tty = isatty(fileno(stderr));
+    PairedOptions o = paired_options(root, a, method);
     const VariantSet set = load_variants(o.variants_file);
     load_suite(o.suite_file, set);
     const Variant& v = pick_variant(set, a.variant);

@@ -24,6 +24,84 @@ void print_subcommands(const CLI::App& app, FILE* out) {
     std::fprintf(out, "  %-14s %s\n", sub->get_name().c_str(), sub->get_description().c_str());
 }
 
+// The sweep, report and plan subcommands (the gate and history ones are declared in their own files).
+struct MainCommands {
+  quant::harness::cli::RunArgs run;
+  quant::harness::cli::BuildArgs build;
+  quant::harness::cli::PlanArgs plan;
+  quant::harness::cli::ValidateArgs val;
+  quant::harness::cli::ReportArgs report;
+  quant::harness::cli::MergeArgs merge;
+  quant::harness::cli::ReleaseArgs rel;
+  CLI::App *run_cmd = nullptr, *build_cmd = nullptr, *plan_cmd = nullptr, *val_cmd = nullptr, *report_cmd = nullptr,
+           *merge_cmd = nullptr, *rel_cmd = nullptr;
+};
+
+void add_sweep_commands(CLI::App& app, MainCommands& m) {
+  m.run_cmd = app.add_subcommand("run", "run a suite and write reports/<run>/ (results.json, report.md, CSV, PNG)");
+  m.run_cmd->add_option("--suite", m.run.suite, "suite name (suites/NAME.json) or path")->capture_default_str();
+  m.run_cmd->add_option("--variants", m.run.variants, "variants file (default: harness/variants.json)");
+  m.run_cmd->add_option("--out", m.run.out, "output folder (default: reports/<suite>-<UTC time>)");
+  m.run_cmd->add_option("--resume", m.run.resume, "continue the interrupted sweep in this folder (from its journal)");
+  m.run_cmd->add_option("--shard", m.run.shard, "run shard i of n of the cells (1-based, e.g. 2/4)");
+  m.run_cmd->add_option("--binary", m.run.binaries, "use a prebuilt quant for a variant: NAME=PATH (repeatable)");
+  m.run_cmd->add_option("-j,--jobs", m.run.jobs, "parallel jobs when building variants")->check(CLI::Range(1, 256));
+  m.run_cmd->add_flag("--no-plots", m.run.no_plots, "skip scripts/plot.py");
+  m.run_cmd->add_option("--max-runs", m.run.max_runs, "stop after N runs, as if interrupted (resume later)")
+      ->check(CLI::Range(0, 1 << 30));
+
+  m.build_cmd = app.add_subcommand("build", "configure and build variants, recording CMake options, compiler, flags");
+  m.build_cmd->add_option("--variants", m.build.variants, "variants file (default: harness/variants.json)");
+  m.build_cmd->add_option("names", m.build.names, "variants to build (default: all)");
+  m.build_cmd->add_option("-j,--jobs", m.build.jobs, "parallel jobs")->check(CLI::Range(1, 256));
+}
+
+void add_report_commands(CLI::App& app, MainCommands& m) {
+  m.report_cmd = app.add_subcommand("report", "regenerate report.md, CSV and plots from a results.json");
+  m.report_cmd->add_option("results", m.report.results, "results.json")->required();
+  m.report_cmd->add_option("--out", m.report.out, "output folder (default: the results file's folder)");
+  m.report_cmd->add_flag("--check", m.report.check, "write nothing; fail if report.md, a CSV or a plot's data (plots.json) differs from a regeneration");
+  m.report_cmd->add_flag("--no-plots", m.report.no_plots, "skip scripts/plot.py (with --check: do not check the plots)");
+
+  m.merge_cmd = app.add_subcommand("merge", "join the results of the shards of one sweep");
+  m.merge_cmd->add_option("results", m.merge.inputs, "shard results.json files")->required();
+  m.merge_cmd->add_option("--out", m.merge.out, "output folder")->required();
+  m.merge_cmd->add_flag("--no-plots", m.merge.no_plots, "skip scripts/plot.py");
+
+  m.rel_cmd = app.add_subcommand("release-notes", "write reports/releases/VERSION.md from release-suite results (--preview: any suite, no release)");
+  m.rel_cmd->add_option("--version", m.rel.version, "release version, e.g. 0.2.0 (or --preview)");
+  m.rel_cmd->add_option("--preview", m.rel.preview,
+                        "results.json of any suite: write a preview, marked 'preview, not a release' (no release file)");
+  m.rel_cmd->add_option("--out", m.rel.out, "with --preview: the Markdown file (default: release-preview.md beside the results)");
+  m.rel_cmd->add_option("--results", m.rel.results, "results.json of a release-suite sweep (default: the newest under reports/)");
+  m.rel_cmd->add_option("--previous", m.rel.previous, "compare with this stored release (default: the newest older one)");
+  m.rel_cmd->add_flag("--force", m.rel.force, "overwrite an existing release file");
+}
+
+void add_plan_commands(CLI::App& app, MainCommands& m) {
+  m.plan_cmd = app.add_subcommand("plan", "print the cells a suite (or one shard) would run, their runs and an estimated duration");
+  m.plan_cmd->add_option("--suite", m.plan.suite, "suite name or path")->capture_default_str();
+  m.plan_cmd->add_option("--variants", m.plan.variants, "variants file");
+  m.plan_cmd->add_option("--shard", m.plan.shard, "only shard i of n");
+
+  m.val_cmd = app.add_subcommand("validate", "check the variants file and suites");
+  m.val_cmd->add_option("suites", m.val.suites, "suite names or paths (default: every suites/*.json)");
+  m.val_cmd->add_option("--variants", m.val.variants, "variants file");
+}
+
+// The exit code of the chosen sweep or report subcommand; -1 when none of them was chosen.
+int run_main_command(const MainCommands& m, const quant::harness::cli::Common& common) {
+  using namespace quant::harness::cli;
+  if (*m.run_cmd) return cmd_run(common, m.run);
+  if (*m.build_cmd) return cmd_build(common, m.build);
+  if (*m.report_cmd) return cmd_report(common, m.report);
+  if (*m.merge_cmd) return cmd_merge(common, m.merge);
+  if (*m.rel_cmd) return cmd_release_notes(common, m.rel);
+  if (*m.plan_cmd) return cmd_plan(common, m.plan);
+  if (*m.val_cmd) return cmd_validate(common, m.val);
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,59 +114,10 @@ int main(int argc, char** argv) {
   Common common;
   app.add_option("--root", common.root, "project root (default: the source tree bench-all was built from)");
 
-  RunArgs run;
-  CLI::App* run_cmd = app.add_subcommand("run", "run a suite and write reports/<run>/ (results.json, report.md, CSV, PNG)");
-  run_cmd->add_option("--suite", run.suite, "suite name (suites/NAME.json) or path")->capture_default_str();
-  run_cmd->add_option("--variants", run.variants, "variants file (default: harness/variants.json)");
-  run_cmd->add_option("--out", run.out, "output folder (default: reports/<suite>-<UTC time>)");
-  run_cmd->add_option("--resume", run.resume, "continue the interrupted sweep in this folder (from its journal)");
-  run_cmd->add_option("--shard", run.shard, "run shard i of n of the cells (1-based, e.g. 2/4)");
-  run_cmd->add_option("--binary", run.binaries, "use a prebuilt quant for a variant: NAME=PATH (repeatable)");
-  run_cmd->add_option("-j,--jobs", run.jobs, "parallel jobs when building variants")->check(CLI::Range(1, 256));
-  run_cmd->add_flag("--no-plots", run.no_plots, "skip scripts/plot.py");
-  run_cmd->add_option("--max-runs", run.max_runs, "stop after N runs, as if interrupted (resume later)")
-      ->check(CLI::Range(0, 1 << 30));
-
-  BuildArgs build;
-  CLI::App* build_cmd = app.add_subcommand("build", "configure and build variants, recording CMake options, compiler, flags");
-  build_cmd->add_option("--variants", build.variants, "variants file (default: harness/variants.json)");
-  build_cmd->add_option("names", build.names, "variants to build (default: all)");
-  build_cmd->add_option("-j,--jobs", build.jobs, "parallel jobs")->check(CLI::Range(1, 256));
-
-  ReportArgs report;
-  CLI::App* report_cmd = app.add_subcommand("report", "regenerate report.md, CSV and plots from a results.json");
-  report_cmd->add_option("results", report.results, "results.json")->required();
-  report_cmd->add_option("--out", report.out, "output folder (default: the results file's folder)");
-  report_cmd->add_flag("--check", report.check, "write nothing; fail if report.md, a CSV or a plot's data (plots.json) differs from a regeneration");
-  report_cmd->add_flag("--no-plots", report.no_plots, "skip scripts/plot.py (with --check: do not check the plots)");
-
-  MergeArgs merge;
-  CLI::App* merge_cmd = app.add_subcommand("merge", "join the results of the shards of one sweep");
-  merge_cmd->add_option("results", merge.inputs, "shard results.json files")->required();
-  merge_cmd->add_option("--out", merge.out, "output folder")->required();
-  merge_cmd->add_flag("--no-plots", merge.no_plots, "skip scripts/plot.py");
-
-  ReleaseArgs rel;
-  CLI::App* rel_cmd = app.add_subcommand("release-notes", "write reports/releases/VERSION.md from release-suite results (--preview: any suite, no release)");
-  rel_cmd->add_option("--version", rel.version, "release version, e.g. 0.2.0 (or --preview)");
-  rel_cmd->add_option("--preview", rel.preview,
-                      "results.json of any suite: write a preview, marked 'preview, not a release' (no release file)");
-  rel_cmd->add_option("--out", rel.out, "with --preview: the Markdown file (default: release-preview.md beside the results)");
-  rel_cmd->add_option("--results", rel.results, "results.json of a release-suite sweep (default: the newest under reports/)");
-  rel_cmd->add_option("--previous", rel.previous, "compare with this stored release (default: the newest older one)");
-  rel_cmd->add_flag("--force", rel.force, "overwrite an existing release file");
-
-  PlanArgs plan;
-  CLI::App* plan_cmd = app.add_subcommand("plan", "print the cells a suite (or one shard) would run, their runs and an estimated duration");
-  plan_cmd->add_option("--suite", plan.suite, "suite name or path")->capture_default_str();
-  plan_cmd->add_option("--variants", plan.variants, "variants file");
-  plan_cmd->add_option("--shard", plan.shard, "only shard i of n");
-
-  ValidateArgs val;
-  CLI::App* val_cmd = app.add_subcommand("validate", "check the variants file and suites");
-  val_cmd->add_option("suites", val.suites, "suite names or paths (default: every suites/*.json)");
-  val_cmd->add_option("--variants", val.variants, "variants file");
-
+  MainCommands main_commands;
+  add_sweep_commands(app, main_commands);
+  add_report_commands(app, main_commands);
+  add_plan_commands(app, main_commands);
   const auto gate = add_gate_commands(app);  // baseline, compare, claims, ab, calibrate
   const auto history = add_history_commands(app);  // history add, import, show, changes, html
 
@@ -106,13 +135,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (*run_cmd) return cmd_run(common, run);
-    if (*build_cmd) return cmd_build(common, build);
-    if (*report_cmd) return cmd_report(common, report);
-    if (*merge_cmd) return cmd_merge(common, merge);
-    if (*rel_cmd) return cmd_release_notes(common, rel);
-    if (*plan_cmd) return cmd_plan(common, plan);
-    if (*val_cmd) return cmd_validate(common, val);
+    if (const int code = run_main_command(main_commands, common); code >= 0) return code;
     if (const int code = run_gate_command(*gate, common); code >= 0) return code;
     if (const int code = run_history_command(*history, common); code >= 0) return code;
   } catch (const quant::InputError& e) {
