@@ -15,6 +15,7 @@
 #include "harness/judge/ab.h"
 #include "harness/store/baseline.h"
 #include "harness/judge/calibrate.h"
+#include "harness/judge/calibration_store.h"
 #include "harness/claims/claims.h"
 #include "harness/claims/claims_report.h"
 #include "harness/judge/compare.h"
@@ -342,6 +343,11 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
   const Thresholds current = load_thresholds(tpath);
   std::vector<PairedRun> sweeps;
   const std::string dir = a.out.empty() ? (a.from.empty() ? fresh_dir(root, "calibrate") : a.from) : a.out;
+  // The load while it ran is part of the evidence: a shared machine's noise sets what it can see.
+  json evidence{{"load_average_start", load_average_now()}, {"from", a.from},
+                {"settings", {{"method", method}, {"sweeps", a.sweeps}, {"pairs", a.pairs}, {"warmup", a.warmup},
+                              {"slice_tg", a.slice_tg}, {"slice_pp", a.slice_pp}, {"duet_processes", a.duet_processes},
+                              {"count_runs", a.count_runs}}}};
   if (!a.from.empty()) {
     for (int k = 1;; ++k) {
       const fs::path b = fs::path(a.from) / ("sweep-" + std::to_string(k) + "-a.results.json");
@@ -380,16 +386,27 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
   Calibration cal = calibrate(sweeps, current);
   fs::create_directories(dir);
   const CountCalibration counts = calibrate_count_runs(root, a, dir, current);
+  evidence["load_average_end"] = load_average_now();
+  // A fresh run keeps its evidence beside its sweeps; --from reads it back (the load of the run, not of now).
+  const fs::path evidence_file = fs::path(dir) / "evidence.json";
+  if (a.from.empty()) {
+    write_text_file(evidence_file.string(), evidence.dump(1) + "\n");
+  } else if (fs::exists(evidence_file)) {
+    json stored = read_json_file(evidence_file.string());
+    if (stored.is_object()) evidence = stored;
+    evidence["from"] = a.from;
+  }
   if (counts.runs > 0) cal.recommended.calibration["counts"] = count_calibration_json(counts);
   const std::string md = render_calibration_markdown(cal) + (counts.runs > 0 ? render_count_calibration(counts) : "");
   write_text_file((fs::path(dir) / "calibration.md").string(), md);
   write_text_file((fs::path(dir) / "calibration.json").string(), calibration_json(cal).dump(1) + "\n");
   std::fputs(md.c_str(), stdout);
   if (a.write) {
-    write_text_file(tpath, to_json(cal.recommended).dump(2) + "\n");
-    std::printf("bench-all: thresholds written to %s (review and commit it)\n", tpath.c_str());
+    write_text_file(tpath, to_json(store_calibration(current, cal, evidence)).dump(2) + "\n");
+    std::printf("bench-all: calibration written to %s; no threshold was loosened (review and commit it)\n",
+                tpath.c_str());
   } else {
-    std::printf("bench-all: calibration in %s; --write stores the recommended thresholds in %s\n", dir.c_str(),
+    std::printf("bench-all: calibration in %s; --write stores it in %s\n", dir.c_str(),
                 tpath.c_str());
   }
   return 0;
@@ -466,7 +483,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->calibrate_cmd->add_option("--out", ca.out, "output folder (default: reports/calibrate-<UTC time>)");
   g->calibrate_cmd->add_option("--count-runs", ca.count_runs, "runs of the suite's count cells (the counts method; 0: none)")
       ->check(CLI::Range(0, 100))->capture_default_str();
-  g->calibrate_cmd->add_flag("--write", ca.write, "store the recommended thresholds in the thresholds file");
+  g->calibrate_cmd->add_flag("--write", ca.write, "store the calibration in the thresholds file (thresholds only tighten)");
   g->calibrate_cmd->add_option("-j,--jobs", ca.jobs, "build parallelism")->check(CLI::Range(1, 256));
   add_duet_options(g->calibrate_cmd, ca.method, ca.slice_tg, ca.slice_pp, ca.duet_processes);
   return g;
