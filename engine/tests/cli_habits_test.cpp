@@ -112,6 +112,8 @@ TEST(CliHabits, BenchOnlyFlagsNeedBench) {
   expect_usage_error(quant(model() + " --depth 64 -n 4"), "--depth needs --bench");
   expect_usage_error(quant(model() + " -d 64 --info"), "--depth needs --bench");
   expect_usage_error(quant(model() + " -o csv --info"), "-o needs --bench");
+  expect_usage_error(quant(model() + " --depth-fill random --info"), "--depth-fill needs --bench");
+  expect_usage_error(quant(model() + " --bench --depth-fill zeros"), "--depth-fill: unknown value 'zeros' (valid: prefill, random)");
   expect_usage_error(quant(model() + " -t 1,2 --info"), "-t: a comma list of values sweeps them with --bench only");
   expect_usage_error(quant(model() + " --bench -o xml"), "-o: unknown output format 'xml' (valid: md, csv, json, jsonl)");
   expect_usage_error(quant(model() + " --bench -t 1,2 --json"), "--json prints one object, but the lists give 2 runs");
@@ -141,6 +143,21 @@ TEST(CliHabits, BenchSweepRunsTheCrossProduct) {
     for (int t : {1, 2})
       for (int d : {0, 4})
         for (const char* k : {"fp16", "q8_0"}) EXPECT_TRUE(seen.count({p, t, d, k})) << p << " " << t << " " << d << " " << k;
+}
+
+// --depth-fill random: the run says so in its JSON and its Markdown test names, and reaches the same cache
+// length as a prefill.
+TEST(CliHabits, BenchDepthFillIsRecorded) {
+  for (const char* fill : {"prefill", "random"}) {
+    const ToolRun r = quant(model() + " --bench -p 4 -n 2 -d 16 -r 1 --json --depth-fill " + fill);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["bench"]["depth_fill"], fill);
+    EXPECT_EQ(j["bench"]["max_tokens_in_cache"], 20);
+  }
+  const ToolRun md = quant(model() + " --bench -p 4 -n 2 -d 16 -r 1 --depth-fill random");
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_NE(md.out.find("tg2 @ d16 random"), std::string::npos) << md.out;
 }
 
 TEST(CliHabits, BenchOutputFormats) {

@@ -1,10 +1,12 @@
 // The plan: cell ids, order, shards (disjoint, and together exactly the unsharded plan).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "harness/measure/quant_run.h"
 #include "harness/plan/cells.h"
 #include "harness_test_support.h"
 #include "quant/error.h"
@@ -68,6 +70,35 @@ TEST(Plan, SpeedOverridesCanDropDepthsAndKvPairsOfOneVariant) {
   EXPECT_EQ(ids, (std::set<std::string>{"cpu/tiny/fp32,fp32/speed/p16n8/d0", "cpu/tiny/fp16,fp16/speed/p16n8/d0",
                                         "cpu/tiny/fp32,fp32/speed/p16n8/d64", "cpu/tiny/fp16,fp16/speed/p16n8/d64",
                                         "vulkan/tiny/fp16,fp16/speed/p16n8/d0"}));
+}
+
+// "depth_fill": "random": depth cells say so in their id and pass --depth-fill random to quant; depth 0 has
+// nothing to fill and keeps its id.
+TEST(Plan, RandomDepthFillReachesQuantAndTheCellId) {
+  const auto p = test::make_fake_project(
+      "depth-fill", {{"kv", {"fp16"}},
+                     {"metrics", {{"speed", {{"n_prompt", 16}, {"n_gen", 8}, {"depths", {0, 64}}, {"reps", 1},
+                                             {"depth_fill", "random"}}}}}});
+  Inputs in;
+  std::vector<std::string> ids;
+  for (const auto& c : plan_of(p, nullptr, &in)) {
+    if (c.metric != Metric::speed) continue;
+    ids.push_back(c.id);
+    const auto cmd = quant_command(c, Variant{}, "quant", in);
+    const bool fills = std::find(cmd.begin(), cmd.end(), "--depth-fill") != cmd.end();
+    EXPECT_EQ(fills, c.depth > 0) << c.id;
+    EXPECT_NE(c.params_text().find("depth_fill=random"), std::string::npos) << c.id;
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"cpu/tiny/fp16,fp16/speed/p16n8/d0", "cpu/tiny/fp16,fp16/speed/p16n8/d64-random"}));
+  const auto bad = test::make_fake_project(
+      "depth-fill-bad", {{"metrics", {{"speed", {{"n_prompt", 16}, {"n_gen", 8}, {"depths", {0}}, {"depth_fill", "zeros"}}}}}});
+  try {
+    plan_of(bad);
+    ADD_FAILURE() << "an unknown depth fill was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("depth_fill"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("zeros"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Plan, ShardsAreDisjointAndCoverThePlan) {

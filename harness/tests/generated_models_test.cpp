@@ -234,7 +234,7 @@ TEST(PlanEstimate, JournalTimesFirstThenModelSize) {
   const PlanEstimate some = estimate_plan(cells, s, in, reports);
   EXPECT_EQ(some.from_journal, 1);
   EXPECT_NEAR(some.seconds - none.seconds,
-              cells[0].runs() * (2.0 - model_size_run_seconds(cells[0], model_weight_bytes(*in.model(cells[0].model), nullptr))),
+              cells[0].runs() * (2.0 - model_size_run_seconds(cells[0], model_cost(*in.model(cells[0].model), nullptr))),
               1e-9);
   // Per-cell figures add up to the total.
   double sum = 0;

@@ -14,6 +14,9 @@ struct BenchOptions {
   int n_gen = 128;     // tokens generated one at a time (tg); 0 skips tg
   int reps = 5;
   int depth = 0;       // tokens already in the cache before each measurement
+  // Fill the depth with random encoded keys and values (Session::fill_random) instead of running the model
+  // over random tokens: the measured regions take the same time, the setup a fraction of a prefill's.
+  bool random_depth = false;
   uint64_t seed = 1;
   // Test-only: busy-wait this many microseconds per evaluated token inside the timed region, so the
   // benchmark gate can be shown to catch a real slowdown (quant reads it from QUANT_TEST_DELAY_US).

@@ -1,5 +1,6 @@
 #pragma once
 // One inference context: a model, a KV cache, scratch buffers, and the forward pass over them.
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,10 @@ class Session {
   // logits: n x n_vocab when all_logits, else 1 x n_vocab for the last token (may be null).
   void eval(const int* tokens, int n, float* logits, bool all_logits);
   void reset() { n_past_ = 0; }
+  // Replaces the cache by n positions of unit-normal keys and values, encoded by the cache's types, without
+  // running the model: a cache as long as a prefill's for speed measurements, whose kernels take the same
+  // time whatever the values. Not a model state: logits after it mean nothing.
+  void fill_random(int n, uint64_t seed);
   // Forgets every position from n on (the cache rows are overwritten by later evals).
   void truncate(int n) { if (n < n_past_) n_past_ = n < 0 ? 0 : n; }
   int n_past() const { return n_past_; }

@@ -50,7 +50,9 @@ BenchResult run_bench(Session& s, const BenchOptions& o) {
 
   // The depth prefix is computed once; each repetition truncates back to it.
   s.reset();
-  if (o.depth > 0) {
+  if (o.depth > 0 && o.random_depth) {
+    s.fill_random(o.depth, o.seed);
+  } else if (o.depth > 0) {
     std::vector<int> prefix = random_tokens(o.depth);
     s.eval(prefix.data(), o.depth, nullptr, false);
   }

@@ -36,18 +36,24 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// " @ d4096" (" @ d4096 random" when the depth was filled without running the model); "" at depth 0.
+std::string depth_label(const json& bench) {
+  const int depth = bench.at("depth").get<int>();
+  if (!depth) return "";
+  return " @ d" + std::to_string(depth) + (bench.value("depth_fill", "prefill") == "random" ? " random" : "");
+}
+
 // "pp128", "tg64 @ d4096": llama-bench's test names.
 std::string test_name(const char* test, const json& bench) {
   const int n = bench.at(std::string(test) == "pp" ? "n_prompt" : "n_gen").get<int>();
-  const int depth = bench.at("depth").get<int>();
-  return test + std::to_string(n) + (depth ? " @ d" + std::to_string(depth) : "");
+  return test + std::to_string(n) + depth_label(bench);
 }
 
 // "pp128 tg64 @ d4096, 2 threads, batch 512, K q8_0 / V fp16": one run of a sweep.
 std::string point_label(const json& j) {
   const json& b = j["bench"];
   return "pp" + b["n_prompt"].dump() + " tg" + b["n_gen"].dump() +
-         (b["depth"].get<int>() ? " @ d" + b["depth"].dump() : "") + ", " + j["config"]["threads"].dump() +
+         depth_label(b) + ", " + j["config"]["threads"].dump() +
          " threads, batch " + j["config"]["batch"].dump() + ", K " + j["kv"]["k_type"].get<std::string>() + " / V " +
          j["kv"]["v_type"].get<std::string>();
 }

@@ -76,6 +76,7 @@ nlohmann::json measure(Context& ctx, const Options& o) {
   bo.n_gen = o.n_predict;
   bo.reps = o.reps;
   bo.depth = o.depth;
+  bo.random_depth = o.random_depth;
   bo.seed = o.seed == 0 ? 1 : o.seed;
   bo.test_delay_us = test_delay_us();
   bo.test_extra_work = test_extra_work();
@@ -114,7 +115,8 @@ nlohmann::json measure(Context& ctx, const Options& o) {
       tg ? per(r.tg_stats.dispatches, tg_tokens) : per(r.pp_stats.dispatches, pp_tokens);
   j["backend"]["pp_submits_per_token"] = per(r.pp_stats.submits, pp_tokens);
   j["backend"]["pp_dispatches_per_token"] = per(r.pp_stats.dispatches, pp_tokens);
-  j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth}, {"reps", o.reps},
+  j["bench"] = {{"n_prompt", o.n_prompt}, {"n_gen", o.n_predict}, {"depth", o.depth},
+                {"depth_fill", o.random_depth ? "random" : "prefill"}, {"reps", o.reps},
                 {"warmup_reps", 1}, {"seed", bo.seed}, {"max_tokens_in_cache", r.max_tokens_in_cache},
                 {"test_delay_us", bo.test_delay_us}, {"test_extra_work", bo.test_extra_work},
                 {"counted_regions", static_cast<bool>(bo.on_region)}, {"weight_bytes_per_token", wbytes},

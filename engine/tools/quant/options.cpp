@@ -69,7 +69,7 @@ BenchFormat parse_format(const std::string& value) {
 // The flags' text before validation: values that are lists with --bench, or text or a number by mode.
 struct RawArgs {
   std::string positional_model, prompt, n = "128", p = "128", threads, batch = "512", depth = "0";
-  std::string k = "turbo_kv_4b", v = "fp16", format;
+  std::string k = "turbo_kv_4b", v = "fp16", format, depth_fill = "prefill";
   bool bench = false, info = false, serve = false;
 };
 
@@ -96,6 +96,10 @@ void add_flags(CLI::App& app, Options& o, RawArgs& r) {
   app.add_flag("--bench", r.bench, "measure prompt-processing and generation speed");
   app.add_option("-r,--repetitions", o.reps, "bench repetitions")->check(CLI::Range(1, 100000));
   app.add_option("-d,--depth", r.depth, "bench: tokens already in the cache" + list)->type_name("INT");
+  app.add_option("--depth-fill", r.depth_fill,
+                 "bench: how the depth gets into the cache: prefill (run the model over random tokens) or random "
+                 "(encode random keys and values: the same decode and prompt timings, far quicker to set up)")
+      ->type_name("prefill|random");
   app.add_option("-o,--output", r.format, "bench: output format md, csv, json (one array) or jsonl (default md)");
   app.add_flag("--probe-bandwidth", o.probe_bandwidth,
                "bench: measure the read bandwidth after every 8 generated tokens and report the fraction of it decode reaches");
@@ -137,6 +141,10 @@ void choose_mode(Options& o, const RawArgs& r) {
 void read_values(Options& o, const RawArgs& r, const CLI::App& app) {
   const bool bench = o.mode == Mode::bench;
   if (!bench && app.count("--depth")) usage_error("--depth needs --bench");
+  if (!bench && app.count("--depth-fill")) usage_error("--depth-fill needs --bench");
+  if (r.depth_fill != "prefill" && r.depth_fill != "random")
+    usage_error("--depth-fill: unknown value '" + r.depth_fill + "' (valid: prefill, random)");
+  o.random_depth = r.depth_fill == "random";
   if (!bench && app.count("--output")) usage_error("-o needs --bench (other modes print text, or JSON with --json)");
   BenchSweep& s = o.sweep;
   const std::string cores = std::to_string(std::max(1u, std::thread::hardware_concurrency()));

@@ -42,6 +42,7 @@ struct Options {
   bool kld = false;
   int reps = 5;
   int depth = 0;
+  bool random_depth = false;     // bench: --depth-fill random (the cache filled without running the model)
   bool probe_bandwidth = false;  // bench: read-bandwidth passes between decode slices
   int threads = 0;
   int batch = 512;

@@ -53,6 +53,7 @@ std::vector<std::string> quant_command(const Cell& c, const Variant& v, const st
   } else {
     a.insert(a.end(), {"--bench", "-p", std::to_string(c.n_prompt), "-n", std::to_string(c.n_gen), "-r",
                        std::to_string(c.inner_reps), "--depth", std::to_string(c.depth)});
+    if (c.random_depth && c.depth > 0) a.insert(a.end(), {"--depth-fill", "random"});
   }
   a.insert(a.end(), {"-k", c.kv.k, "-v", c.kv.v, "-t", std::to_string(c.threads), "--backend", v.backend, "--json"});
   return a;

@@ -16,7 +16,8 @@ std::string Cell::params_text() const {
   if (metric == Metric::ppl)
     s << "text=" << text << " ctx=" << ctx << " chunks=" << chunks << " kld=" << kld;
   else
-    s << "n_prompt=" << n_prompt << " n_gen=" << n_gen << " depth=" << depth << " inner_reps=" << inner_reps;
+    s << "n_prompt=" << n_prompt << " n_gen=" << n_gen << " depth=" << depth << " inner_reps=" << inner_reps
+      << (random_depth ? " depth_fill=random" : "");
   s << " threads=" << threads << " reps=" << reps << " warmup=" << warmup << " timeout_s=" << timeout_s;
   return s.str();
 }
@@ -24,7 +25,8 @@ std::string Cell::params_text() const {
 std::string cell_id(const Cell& c) {
   std::string id = c.variant + "/" + c.model + "/" + c.kv.k + "," + c.kv.v + "/";
   if (c.metric == Metric::ppl) return id + "ppl/" + c.text + "/c" + std::to_string(c.ctx);
-  return id + metric_name(c.metric) + "/p" + std::to_string(c.n_prompt) + "n" + std::to_string(c.n_gen) + "/d" + std::to_string(c.depth);
+  return id + metric_name(c.metric) + "/p" + std::to_string(c.n_prompt) + "n" + std::to_string(c.n_gen) + "/d" + std::to_string(c.depth) +
+         (c.random_depth && c.depth > 0 ? "-random" : "");
 }
 
 namespace {
@@ -121,6 +123,7 @@ void add_speed_cells(const ModelPlan& mp, std::vector<Cell>& cells) {
         c.inner_reps = s.inner_reps;
         c.reps = s.reps;
         c.warmup = s.warmup;
+        c.random_depth = s.random_depth && !suite.peers.count(v);  // a peer engine always prefills
         if (auto o = suite.speed_overrides.find(v); o != suite.speed_overrides.end()) {
           if (!o->second.keeps(depth, kv)) continue;
           if (o->second.reps > 0) c.reps = o->second.reps;

@@ -82,7 +82,7 @@ std::vector<int> int_list(const JsonNode& n, int lo, int hi) {
 
 // Speed fields present in `p` replace those of `sp`.
 void speed_fields(const JsonNode& p, SpeedSpec& sp) {
-  p.only({"n_prompt", "n_gen", "depths", "inner_reps", "reps", "warmup"});
+  p.only({"n_prompt", "n_gen", "depths", "inner_reps", "reps", "warmup", "depth_fill"});
   if (auto x = p.opt("n_prompt")) sp.n_prompt = static_cast<int>(x->integer(0, 1 << 20));
   if (auto x = p.opt("n_gen")) sp.n_gen = static_cast<int>(x->integer(0, 1 << 20));
   if (sp.n_prompt == 0 && sp.n_gen == 0) p.fail("n_prompt and n_gen are both 0: nothing to measure");
@@ -90,6 +90,11 @@ void speed_fields(const JsonNode& p, SpeedSpec& sp) {
   if (auto r = p.opt("inner_reps")) sp.inner_reps = static_cast<int>(r->integer(1, 10000));
   if (auto r = p.opt("reps")) sp.reps = static_cast<int>(r->integer(1, 10000));
   if (auto r = p.opt("warmup")) sp.warmup = static_cast<int>(r->integer(0, 100));
+  if (auto f = p.opt("depth_fill")) {
+    const std::string fill = f->str();
+    if (fill != "prefill" && fill != "random") f->fail("unknown depth fill '" + fill + "' (valid: prefill, random)");
+    sp.random_depth = fill == "random";
+  }
 }
 
 SynthModel synth_spec(const JsonNode& n) {

@@ -387,11 +387,17 @@ std::string render_model_sections(const Results& r, const Analysis& a, const std
     }
     release_table(o, v, def.variant.name);
     for (const auto& vr : r.variants) {
-      bool has_speed = false;
-      for (const auto& c : r.cells)
-        has_speed |= c.cell.model == m.name && c.cell.variant == vr.variant.name && c.cell.metric == Metric::speed;
+      bool has_speed = false, random_depth = false;
+      for (const auto& c : r.cells) {
+        const bool mine = c.cell.model == m.name && c.cell.variant == vr.variant.name && c.cell.metric == Metric::speed;
+        has_speed |= mine;
+        random_depth |= mine && c.cell.random_depth && c.cell.depth > 0;
+      }
       if (!has_speed || (!vr.build.built && !vr.variant.is_default) || vr.variant.is_peer()) continue;
       o << h << "# Speed by depth: " << model_title(r, m.name) << ", variant `" << vr.variant.name << "`\n\n";
+      if (random_depth)
+        o << "Depths above 0 hold random keys and values encoded in each cache type (`quant --bench --depth-fill "
+             "random`), not a prefill's: the timed prompt and decode steps do not depend on the cached values.\n\n";
       speed_table(o, v, vr.variant.name);
     }
     if (!v.ppl_points.empty()) {

@@ -115,6 +115,7 @@ json cell_json(const CellResult& c) {
     j["params"] = {{"ctx", x.ctx}, {"chunks", x.chunks}, {"kld", x.kld}};
   } else {
     j["params"] = {{"n_prompt", x.n_prompt}, {"n_gen", x.n_gen}, {"depth", x.depth}, {"inner_reps", x.inner_reps}};
+    if (x.random_depth) j["params"]["depth_fill"] = "random";
   }
   if (!c.reason.empty()) j["reason"] = c.reason;
   if (!c.engine.is_null()) j["engine"] = c.engine;
@@ -201,6 +202,10 @@ CellResult cell_from(const JsonNode& n) {
     x.n_gen = static_cast<int>(p.at("n_gen").integer(0, 1 << 24));
     x.depth = static_cast<int>(p.at("depth").integer(0, 1 << 24));
     x.inner_reps = static_cast<int>(p.at("inner_reps").integer(1, 1 << 20));
+    if (auto f = p.opt("depth_fill")) {
+      if (f->str() != "random" && f->str() != "prefill") f->fail("unknown depth fill (valid: prefill, random)");
+      x.random_depth = f->str() == "random";
+    }
   }
   c.status = n.at("status").str();
   static const std::set<std::string> statuses = {"ok", "error", "missing", "unsupported", "incomplete"};

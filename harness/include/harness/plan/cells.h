@@ -20,6 +20,7 @@ struct Cell {
   int ctx = 0, chunks = 0;           // ppl
   bool kld = false;                  // ppl
   int n_prompt = 0, n_gen = 0, depth = 0, inner_reps = 0;  // speed
+  bool random_depth = false;  // speed, quant only: --depth-fill random
   int threads = 1;
   int reps = 1, warmup = 0;          // measured processes, and unmeasured ones run first
   double timeout_s = 300;

@@ -27,7 +27,13 @@ struct PlanEstimate {
 // Mean wall seconds per run, by cell id, over every run line of <reports_dir>/*/journal.jsonl.
 std::map<std::string, double> journal_run_seconds(const std::string& reports_dir);
 
-// Weight bytes of a model: its file, or for a generated model not written yet its spec's size.
+// What the model-size estimate knows of a model: its weight bytes (its file, or for a generated model not
+// written yet its spec's size) and, for a generated model, its shape.
+struct ModelCost {
+  double weight_bytes = 0, params = 0;
+  int n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0;  // 0: unknown
+};
+ModelCost model_cost(const Resource& model, const SuiteFile* line);
 double model_weight_bytes(const Resource& model, const SuiteFile* line);
 
 // For each variant other than `reference`: the median, over cells the journals saw for both, of its mean
@@ -35,8 +41,9 @@ double model_weight_bytes(const Resource& model, const SuiteFile* line);
 std::map<std::string, double> variant_factors(const std::map<std::string, double>& run_seconds,
                                               const std::string& reference);
 
-// Seconds one run of `cell` takes by the model-size estimate (the default build).
-double model_size_run_seconds(const Cell& cell, double weight_bytes);
+// Seconds one run of `cell` takes by the model-size estimate (the default build): from the shape when known,
+// else from the weight bytes alone.
+double model_size_run_seconds(const Cell& cell, const ModelCost& model);
 
 // `not_run`: cells the sweep will record without running anything (they cost nothing).
 PlanEstimate estimate_plan(const std::vector<Cell>& cells, const Suite& suite, const Inputs& inputs,
