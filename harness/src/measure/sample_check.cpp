@@ -94,6 +94,14 @@ void check_engine(const JsonNode& engine) {
   if (!engine.is_object()) engine.fail("expected an object, got " + engine.shown());
   for (const char* k : {"build", "system", "backend", "config"})
     if (auto x = engine.opt(k); x && !x->is_object()) x->fail("expected an object, got " + x->shown());
+  // The fields reports read, so a wrong type is this error rather than an exception inside a report.
+  if (auto b = engine.opt("build")) {
+    check_field_types(*b, {"version", "git_commit", "compiler", "cxx_flags", "build_type", "simd"}, {"git_dirty"});
+    if (auto o = b->opt("cmake_options")) (void)o->keys();
+  }
+  if (auto b = engine.opt("backend")) check_field_types(*b, {"requested", "used", "device", "driver"});
+  if (auto c = engine.opt("config")) check_field_types(*c, {"command"});
+  if (auto w = engine.opt("warnings")) (void)w->items();
   if (auto kv = engine.opt("kv")) {
     non_negative_numbers(*kv, {"k_bytes_per_token", "v_bytes_per_token", "k_bits_per_element", "v_bits_per_element"});
     if (auto comp = kv->opt("compression")) non_negative_numbers(*comp, {"k_vs_fp16", "k_vs_fp32", "kv_vs_fp16", "kv_vs_fp32"});

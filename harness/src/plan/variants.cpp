@@ -1,6 +1,5 @@
 #include "harness/plan/variants.h"
 
-#include <regex>
 #include <set>
 
 #include "harness/util/json_check.h"
@@ -22,11 +21,11 @@ const Variant* VariantSet::find(const std::string& name) const {
 
 namespace {
 
-std::map<std::string, std::string> string_map(const JsonNode& n, const std::regex& key_re, const char* what) {
+std::map<std::string, std::string> string_map(const JsonNode& n, const char* what) {
   std::map<std::string, std::string> m;
   for (const auto& k : n.keys()) {
     const JsonNode v = n.at(k);
-    if (!std::regex_match(k, key_re)) v.fail(std::string("not a valid ") + what + " name");
+    if (!is_identifier(k)) v.fail(std::string("not a valid ") + what + " name");
     m[k] = v.str_or_empty();
   }
   return m;
@@ -55,8 +54,6 @@ VariantSet load_variants(const std::string& path) {
   check_schema(root, "bench-all.variants", 1);
   VariantSet set;
   set.file = path;
-  const std::regex name_re("[a-z0-9][a-z0-9_.-]*");
-  const std::regex ident_re("[A-Za-z_][A-Za-z0-9_]*");
   std::set<std::string> names;
   const auto list = root.at("variants").items();
   if (list.empty()) root.at("variants").fail("needs at least one variant");
@@ -69,7 +66,7 @@ VariantSet load_variants(const std::string& path) {
     else
       n.only({"name", "kind", "description", "bin_dir", "flash_attn"});
     v.name = n.at("name").str();
-    if (!std::regex_match(v.name, name_re)) n.at("name").fail("variant names use a-z, 0-9, '_', '.', '-'");
+    if (!is_lower_id(v.name)) n.at("name").fail("variant names use a-z, 0-9, '_', '.', '-'");
     if (!names.insert(v.name).second) n.at("name").fail("duplicate variant name '" + v.name + "'");
     if (auto d = n.opt("description")) v.description = d->str_or_empty();
     if (v.is_peer()) {
@@ -83,8 +80,8 @@ VariantSet load_variants(const std::string& path) {
     v.build_type = n.at("build_type").str();
     static const std::set<std::string> types = {"Release", "RelWithDebInfo", "Debug", "MinSizeRel"};
     if (!types.count(v.build_type)) n.at("build_type").fail("expected Release, RelWithDebInfo, Debug or MinSizeRel");
-    if (auto o = n.opt("cmake_options")) v.cmake_options = string_map(*o, ident_re, "CMake option");
-    if (auto e = n.opt("env")) v.env = string_map(*e, ident_re, "environment variable");
+    if (auto o = n.opt("cmake_options")) v.cmake_options = string_map(*o, "CMake option");
+    if (auto e = n.opt("env")) v.env = string_map(*e, "environment variable");
     v.build_dir = n.opt("build_dir") ? n.at("build_dir").str() : "build-variants/" + v.name;
     if (v.build_dir.front() == '/' || v.build_dir.find("..") != std::string::npos)
       n.at("build_dir").fail("must be a folder inside the project (relative, no '..')");

@@ -101,7 +101,8 @@ std::string samples_csv(const Results& r) {
         row("ppl_uncertainty", s["ppl_uncertainty"].get<double>());
       }
       if (s.contains("kld"))
-        for (const auto& [k, v] : s["kld"].items()) row(k, v.get<double>());
+        for (const auto& [k, v] : s["kld"].items())
+          if (v.is_number()) row(k, v.get<double>());  // the checked figures; other fields pass unread
     }
   return o.str();
 }

@@ -10,6 +10,7 @@
 #include "harness/stats/format.h"
 #include "harness/report/report_peer.h"
 #include "harness/report/report_models.h"
+#include "harness/util/json_check.h"
 
 namespace quant::harness {
 
@@ -92,20 +93,18 @@ std::string vs_fp32_text(const Analysis& a, const CellResult* c, const std::stri
 }
 
 double kv_num(const CellResult* c, const char* key) {
-  if (!c || !c->engine.contains("kv") || !c->engine["kv"].contains(key)) return -1;
-  return c->engine["kv"][key].get<double>();
+  return c ? number_of(member(c->engine, "kv"), key, -1) : -1;
 }
 
 double compression(const CellResult* c, const char* key) {
-  if (!c || !c->engine.contains("kv") || !c->engine["kv"].contains("compression")) return -1;
-  return c->engine["kv"]["compression"].value(key, -1.0);
+  return c ? number_of(member(member(c->engine, "kv"), "compression"), key, -1) : -1;
 }
 
 // Bytes of one stored head vector ("block": head_dim elements, headers included).
 std::string bytes_per_block(const CellResult* c) {
   if (!c || c->engine.is_null() || !c->engine.contains("model")) return kDash;
-  const json& m = c->engine["model"];
-  const double vectors = m.value("n_layer", 0.0) * m.value("n_head_kv", 0.0);
+  const json& m = member(c->engine, "model");
+  const double vectors = number_of(m, "n_layer") * number_of(m, "n_head_kv");
   if (vectors <= 0) return kDash;
   const double kb = kv_num(c, "k_bytes_per_token") / vectors, vb = kv_num(c, "v_bytes_per_token") / vectors;
   if (c->cell.kv.k == c->cell.kv.v) return fmt("%.0f", kb);
@@ -124,8 +123,8 @@ const CellResult* geometry_cell(const ModelView& v, const std::string& variant, 
 std::vector<std::string> kv_warnings(const ModelView& v, const std::string& variant, const KvPair& kv) {
   const CellResult* g = geometry_cell(v, variant, kv);
   std::vector<std::string> out;
-  if (g && g->engine.contains("warnings") && g->engine["warnings"].is_array())
-    for (const auto& w : g->engine["warnings"])
+  if (g && member(g->engine, "warnings").is_array())
+    for (const auto& w : member(g->engine, "warnings"))
       if (w.is_string()) out.push_back(w.get<std::string>());
   return out;
 }
@@ -336,14 +335,16 @@ std::string engine_line(const Results& r, const VariantResult& v) {
     o << "built (" << v.build.binary << ") but no cell of it produced numbers.\n";
     return o.str();
   }
-  const json& b = (*e)["build"];
+  // Fields a valid engine report may lack: member(), never the const operator[] (see json_check.h).
+  const json& b = member(*e, "build");
+  const json& backend = member(*e, "backend");
   std::string opts;
-  for (const auto& [k, val] : b["cmake_options"].items())
+  for (const auto& [k, val] : member(b, "cmake_options").items())
     opts += (opts.empty() ? "" : ", ") + k + "=" + (val.is_string() ? val.get<std::string>() : val.dump());
-  o << "engine commit " << short_sha(b.value("git_commit", "?")) << (b.value("git_dirty", false) ? " (dirty tree)" : "")
-    << ", " << b.value("build_type", "?") << ", " << b.value("compiler", "?") << ", flags `" << b.value("cxx_flags", "")
-    << "`, CMake " << opts << ", SIMD " << b.value("simd", "?") << "; backend "
-    << (*e)["backend"].value("used", "?") << " on " << (*e)["backend"].value("device", "?") << "; "
+  o << "engine commit " << short_sha(text_of(b, "git_commit")) << (flag_of(b, "git_dirty") ? " (dirty tree)" : "")
+    << ", " << text_of(b, "build_type") << ", " << text_of(b, "compiler") << ", flags `" << text_of(b, "cxx_flags", "")
+    << "`, CMake " << opts << ", SIMD " << text_of(b, "simd") << "; backend "
+    << text_of(backend, "used") << " on " << text_of(backend, "device") << "; "
     << (v.build.source == "override" ? "binary given on the command line: " + v.build.binary
                                      : "built in " + v.variant.build_dir + " by " + v.build.compiler)
     << "\n";
@@ -465,9 +466,9 @@ std::string render_provenance(const Results& r, const Analysis& a) {
     << "), run `" << r.run_id << "`, " << r.started << " to " << r.finished;
   if (!r.shard.empty()) o << ", shard " << r.shard;
   if (!r.merged_from.empty()) o << ", merged from " << r.merged_from.size() << " shards";
-  o << ". bench-all commit " << short_sha(h.value("git_commit", "?")) << (h.value("git_dirty", false) ? " (dirty tree)" : "")
-    << ". Machine: " << s.value("cpu_model", "?") << ", " << s.value("n_cores", 0) << " cores, " << s.value("os", "?")
-    << ".\n\n";
+  o << ". bench-all commit " << short_sha(text_of(h, "git_commit")) << (flag_of(h, "git_dirty") ? " (dirty tree)" : "")
+    << ". Machine: " << text_of(s, "cpu_model") << ", " << fmt("%.0f", number_of(s, "n_cores")) << " cores, "
+    << text_of(s, "os") << ".\n\n";
   for (const auto& v : r.variants) o << engine_line(r, v);
   for (const auto& m : r.inputs.models)
     o << "- Model `" << m.name << "`: " << (m.found() ? m.path + ", sha256 " + short_sha(m.sha256) : "missing")

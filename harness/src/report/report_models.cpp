@@ -6,6 +6,7 @@
 
 #include "harness/report/report_cells.h"
 #include "harness/stats/format.h"
+#include "harness/util/json_check.h"
 
 namespace quant::harness {
 
@@ -36,9 +37,9 @@ std::string rate(const Analysis& a, const CellResult* c, const char* m) {
 
 std::string size_text(const CellResult* c) {
   if (!c || c->engine.is_null() || !c->engine.contains("model")) return kDash;
-  const auto& m = c->engine["model"];
-  return fmt("%.1f", m.value("n_params", 0.0) / 1e6) + " M, " + std::to_string(m.value("n_layer", 0)) + " layers, head_dim " +
-         std::to_string(m.value("head_dim", 0));
+  const auto& m = member(c->engine, "model");
+  return fmt("%.1f", number_of(m, "n_params") / 1e6) + " M, " + fmt("%.0f", number_of(m, "n_layer")) + " layers, head_dim " +
+         fmt("%.0f", number_of(m, "head_dim"));
 }
 
 }  // namespace

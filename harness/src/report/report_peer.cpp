@@ -6,6 +6,7 @@
 
 #include "harness/report/report_cells.h"
 #include "harness/stats/format.h"
+#include "harness/util/json_check.h"
 
 namespace quant::harness {
 
@@ -150,23 +151,22 @@ std::string peer_engine_line(const Results& r, const VariantResult& v) {
     o << md_escape(v.build.reason.empty() ? "not needed" : v.build.reason) << "\n";
     return o.str();
   }
-  const json& p = v.build.peer;
-  o << "binaries in " << v.build.build_dir << " (from " << p.value("bin_dir_from", "?") << "); version `"
-    << md_escape(p.value("version", "?")) << "`";
-  if (p.contains("files")) {
+  const json& p = v.build.peer;  // load_results checked the types; member() and text_of() for the rest
+  o << "binaries in " << v.build.build_dir << " (from " << text_of(p, "bin_dir_from") << "); version `"
+    << md_escape(text_of(p, "version")) << "`";
+  if (member(p, "files").is_object()) {
     std::string files;
-    for (const auto& [name, sha] : p.at("files").items())
-      if (name.starts_with("llama-")) files += (files.empty() ? "" : ", ") + name + " sha256 " + short_sha(sha.get<std::string>());
+    for (const auto& [name, sha] : member(p, "files").items())
+      if (name.starts_with("llama-"))
+        files += (files.empty() ? "" : ", ") + name + " sha256 " + short_sha(sha.is_string() ? sha.get<std::string>() : "?");
     o << "; " << files << " (every file's sha256 in results.json)";
   }
-  if (p.contains("readme_table")) {
-    const json& t = p.at("readme_table");
-    for (const char* key : {"source", "build", "CPU target"})
-      if (t.contains(key)) o << "; " << key << ": " << md_escape(t.at(key).get<std::string>());
-  }
+  const json& table = member(p, "readme_table");
+  for (const char* key : {"source", "build", "CPU target"})
+    if (member(table, key).is_string()) o << "; " << key << ": " << md_escape(text_of(table, key));
   for (const auto& c : r.cells)
-    if (c.cell.variant == v.variant.name && c.ok() && c.engine.contains("config")) {
-      o << "; e.g. `" << md_escape(c.engine["config"].value("command", "")) << "`";
+    if (c.cell.variant == v.variant.name && c.ok() && member(c.engine, "config").is_object()) {
+      o << "; e.g. `" << md_escape(text_of(member(c.engine, "config"), "command", "")) << "`";
       break;
     }
   o << "\n";

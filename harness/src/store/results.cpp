@@ -228,6 +228,14 @@ CellResult cell_from(const JsonNode& n) {
   return c;
 }
 
+// What a peer engine's build record holds (peer_llamacpp.cpp writes it; the report reads it).
+void check_peer_record(const JsonNode& peer) {
+  check_field_types(peer, {"engine", "bin_dir", "bin_dir_from", "version", "readme"});
+  for (const char* k : {"files", "readme_table"})
+    if (auto x = peer.opt(k))
+      for (const auto& name : x->keys()) x->at(name).str_or_empty();
+}
+
 }  // namespace
 
 json results_to_json(const Results& r, const json& analysis) {
@@ -284,6 +292,8 @@ Results load_results(const std::string& path) {
     r.merged_from.push_back({s.at("shard").str(), s.at("started").str_or_empty(), s.at("finished").str_or_empty(),
                              s.at("system").raw()});
   const JsonNode prov = root.at("provenance");
+  check_field_types(prov.at("harness"), {"git_commit", "compiler", "build_type"}, {"git_dirty"});
+  check_field_types(prov.at("system"), {"cpu_model", "os", "hostname"}, {}, {"n_cores"});
   r.harness = prov.at("harness").raw();
   r.system = prov.at("system").raw();
   int defaults = 0;
@@ -294,6 +304,7 @@ Results load_results(const std::string& path) {
     } catch (const json::exception&) {
       v.at("build").fail("not a valid build record");
     }
+    if (auto peer = v.at("build").opt("peer"); peer && !peer->raw().is_null()) check_peer_record(*peer);
     defaults += vr.variant.is_default;
     r.variants.push_back(vr);
   }

@@ -32,6 +32,15 @@ void write_line(std::FILE* f, const std::string& path, const json& j) {
   fsync(fileno(f));
 }
 
+// The header's shard, with an error that names the journal rather than the --shard option.
+Shard journal_shard(const std::string& path, const std::string& text) {
+  try {
+    return parse_shard(text);
+  } catch (const InputError&) {
+    throw InputError(path + ": line 1: \"shard\" is not of the form i/n with 1 <= i <= n");
+  }
+}
+
 }  // namespace
 
 Journal Journal::create(const std::string& path, const JournalHeader& h) {
@@ -83,7 +92,7 @@ Journal Journal::reopen(const std::string& path, JournalHeader& h, std::vector<R
     h.suite_file = hj.at("suite_file");
     h.variants_file = hj.at("variants_file");
     h.plan_sha256 = hj.at("plan_sha256");
-    h.shard = parse_shard(hj.at("shard"));
+    h.shard = journal_shard(path, hj.at("shard"));
     h.binaries = hj.at("binaries").get<std::map<std::string, std::string>>();
     h.command = hj.value("command", "");  // journals before this field: the resume command is recorded
   } catch (const json::exception&) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -108,6 +109,60 @@ bool is_plain_name(const std::string& name) {
   for (unsigned char c : name)
     if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
   return true;
+}
+
+namespace {
+
+bool ascii_lower_or_digit(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool ascii_letter_or_underscore(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+}  // namespace
+
+bool is_lower_id(const std::string& s) {
+  if (s.empty() || !ascii_lower_or_digit(s[0])) return false;
+  for (unsigned char c : s)
+    if (!ascii_lower_or_digit(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || !ascii_letter_or_underscore(s[0])) return false;
+  for (unsigned char c : s)
+    if (!ascii_letter_or_underscore(c) && !(c >= '0' && c <= '9')) return false;
+  return true;
+}
+
+void check_field_types(const JsonNode& section, std::initializer_list<const char*> strings,
+                       std::initializer_list<const char*> booleans, std::initializer_list<const char*> numbers) {
+  if (!section.is_object()) section.fail("expected an object, got " + section.shown());
+  for (const char* k : strings)
+    if (auto x = section.opt(k)) x->str_or_empty();
+  for (const char* k : booleans)
+    if (auto x = section.opt(k)) x->boolean();
+  for (const char* k : numbers)
+    if (auto x = section.opt(k)) x->number(0, std::numeric_limits<double>::max());
+}
+
+const json& member(const json& j, const std::string& key) {
+  static const json null_value;
+  if (!j.is_object()) return null_value;
+  const auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+std::string text_of(const json& j, const std::string& key, const std::string& fallback) {
+  const json& x = member(j, key);
+  return x.is_string() ? x.get<std::string>() : fallback;
+}
+
+bool flag_of(const json& j, const std::string& key) {
+  const json& x = member(j, key);
+  return x.is_boolean() && x.get<bool>();
+}
+
+double number_of(const json& j, const std::string& key, double fallback) {
+  const json& x = member(j, key);
+  return x.is_number() ? x.get<double>() : fallback;
 }
 
 std::string JsonNode::plain_name() const {

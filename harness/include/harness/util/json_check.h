@@ -59,6 +59,26 @@ class JsonNode {
 // '-', '_' and '.', not starting with '.', at most 100 characters. So "..", "a/b" or "" never become paths.
 bool is_plain_name(const std::string& name);
 extern const char* const kPlainNameRule;
+// [a-z0-9][a-z0-9_.-]* (claim and variant names) and [A-Za-z_][A-Za-z0-9_]* (CMake options, environment
+// variables), checked by hand: std::regex matches recursively, a frame per character, and a name of a few
+// tens of thousands of characters overflowed the stack.
+bool is_lower_id(const std::string& s);
+bool is_identifier(const std::string& s);
+
+// Types of the fields that bench-all reads from an otherwise free-form section (provenance, engine
+// reports), where present: `section` must be an object, any other field passes.
+// Numbers: finite and >= 0.
+void check_field_types(const JsonNode& section, std::initializer_list<const char*> strings,
+                       std::initializer_list<const char*> booleans = {}, std::initializer_list<const char*> numbers = {});
+
+// `j[key]` when `j` is an object holding `key`, else null. The const operator[] of nlohmann::json reads
+// past the end of the object when the key is missing (undefined behaviour, no error): never use it on
+// what a file supplied.
+const nlohmann::json& member(const nlohmann::json& j, const std::string& key);
+// A field of such a section when it has that type, else the fallback (reports show what they can).
+std::string text_of(const nlohmann::json& j, const std::string& key, const std::string& fallback = "?");
+bool flag_of(const nlohmann::json& j, const std::string& key);
+double number_of(const nlohmann::json& j, const std::string& key, double fallback = 0);
 
 // What bench-all parses is bounded, so a hostile file cannot exhaust the stack or memory.
 constexpr int kMaxJsonDepth = 64;
