@@ -213,6 +213,7 @@ TEST(VulkanMatmulLimits, UnsupportedWeightTypeIsAnInputError) {
     ADD_FAILURE() << "Q4_1 was accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("blk.0.attn_q.weight has type Q4_1"), std::string::npos) << e.what();
+    EXPECT_EQ(e.exit_code(), kExitUnsupported) << "a limitation of the backend, not a bad input";
   }
 }
 

@@ -8,6 +8,7 @@
 //                                   (reproducible noise that still differs between processes)
 //   FAKE_QUANT_FAIL_KV              comma-separated KV types that fail like an unimplemented type
 //   FAKE_QUANT_BACKEND_USED         report this backend instead of the requested one
+//   FAKE_QUANT_UNSUPPORTED_BACKEND  this backend cannot run the model: quant's "unsupported" exit (3)
 //   FAKE_QUANT_SLEEP_S              sleep this long before answering (timeout tests)
 //   FAKE_QUANT_LOG                  append "<k>,<v> <mode> <depth|ctx> <backend> <FAKE_QUANT_ARM>" per invocation
 //   FAKE_QUANT_COMMIT               build.git_commit (default "fake0000")
@@ -43,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "quant/error.h"
 #include "quant/kv_advice.h"
 #include "quant/sha256.h"
 
@@ -179,6 +181,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "quant: error: KV cache type %s is not implemented in this build\n", t.c_str());
       return 1;
     }
+  if (!env("FAKE_QUANT_UNSUPPORTED_BACKEND", "").empty() && env("FAKE_QUANT_UNSUPPORTED_BACKEND", "") == backend) {
+    std::fprintf(stderr, "quant: error: --backend %s: tensor blk.0.attn_q.weight has type Q4_K, which the backend "
+                 "cannot multiply by (use --backend cpu)\n", backend.c_str());
+    return quant::kExitUnsupported;
+  }
   if (bits_of(k) < 0 || bits_of(v) < 0) {
     std::fprintf(stderr, "quant: error: -k: unknown KV cache type\n");
     return 2;

@@ -54,6 +54,23 @@ TEST(Sweep, FailingCellsAreRecordedAndTheSweepGoesOn) {
   EXPECT_EQ(sweep_exit_code(r), 1);
 }
 
+// quant's "unsupported" exit (3: this build cannot run the model, e.g. Q4_K weights on Vulkan) is a
+// limitation of the build: the cell is unsupported with quant's reason, not failed, and the sweep goes on.
+TEST(Sweep, ABuildThatCannotRunTheModelLeavesUnsupportedCells) {
+  const auto p = test::make_fake_project("unsupported-build", {{"variants", {"cpu", "vulkan"}}, {"kv", {"fp32"}}});
+  test::FakeSearchPath paths(p);
+  test::ScopedEnv unsupported("FAKE_QUANT_UNSUPPORTED_BACKEND", "vulkan");
+  const Results r = sweep(p.options("run")).results;
+  const CellResult& vk = cell(r, "vulkan/tiny/fp32,fp32/speed/p16n8/d0");
+  EXPECT_EQ(vk.status, "unsupported");
+  EXPECT_EQ(vk.reason.rfind("unsupported by this build: --backend vulkan: tensor blk.0.attn_q.weight has type Q4_K", 0), 0u)
+      << vk.reason;
+  ASSERT_EQ(vk.runs.size(), 1u) << "the cell's other runs are skipped";
+  EXPECT_EQ(vk.runs[0].exit_code, 3);
+  EXPECT_EQ(cell(r, "cpu/tiny/fp32,fp32/speed/p16n8/d0").status, "ok");
+  EXPECT_EQ(sweep_exit_code(r), 3) << "every cell measured or unsupported";
+}
+
 TEST(Sweep, ABackendOtherThanTheVariantsIsAnError) {
   const auto p = test::make_fake_project("backend", {{"variants", {"cpu", "vulkan"}}, {"kv", {"fp32"}}});
   test::FakeSearchPath paths(p);

@@ -16,4 +16,8 @@ class InputError : public std::runtime_error {
   int exit_code_;
 };
 
+// quant's exit status when the chosen backend cannot run what was asked (a weight type its kernels lack):
+// a limitation of this build, which bench-all records as an unsupported cell rather than a failure.
+inline constexpr int kExitUnsupported = 3;
+
 }  // namespace quant

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "harness/util/json_check.h"
+#include "quant/error.h"
 
 namespace quant::harness {
 
@@ -88,6 +89,12 @@ json engine_sections(const json& q) {
 }
 
 namespace {
+
+// "quant: error: X" -> "X": quant's one-line error without its tool prefix.
+std::string without_prefix(const std::string& line) {
+  const std::string prefix = "quant: error: ";
+  return line.starts_with(prefix) ? line.substr(prefix.size()) : line;
+}
 
 std::vector<double> numbers(const json& a, const std::string& where) {
   if (!a.is_array()) throw Invalid{"quant JSON " + where + " is not an array"};
@@ -200,6 +207,9 @@ RunRecord interpret_run(const Cell& c, int index, const Variant& v, const Inputs
     const std::string last = tail_lines(p.err, 1, 300);
     r.error = p.signal ? "killed by signal " + std::to_string(p.signal)
                        : "exit code " + std::to_string(p.exit_code) + (last.empty() ? "" : ": " + last);
+    // quant's own word that this build cannot run the cell (e.g. a weight type the Vulkan kernels lack):
+    // a limitation, recorded as unsupported like a peer engine's.
+    if (!p.signal && p.exit_code == kExitUnsupported) r.error = "unsupported by this build: " + without_prefix(last);
     return r;
   }
   try {

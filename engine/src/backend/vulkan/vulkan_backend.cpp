@@ -65,7 +65,8 @@ const DeviceWeight& VulkanBackend::weights(const std::vector<const Tensor*>& ten
   for (const Tensor* t : tensors) {
     if (!device_supports(t->type))
       throw InputError("--backend vulkan: tensor " + t->name + " has type " + std::string(ggml_type_name(t->type)) +
-                       ", which the Vulkan backend cannot multiply by (use --backend cpu)");
+                       ", which the Vulkan backend cannot multiply by (use --backend cpu)",
+                       kExitUnsupported);
     key.first.push_back(t->data);
     sources.push_back({t->name, t->type, t->rows(), t->cols(), fingerprint(*t)});
   }
@@ -118,7 +119,8 @@ void VulkanBackend::check_model(const Model& m) {
   auto check = [](const Tensor& t) {
     if (!device_supports(t.type))
       throw InputError("--backend vulkan: tensor " + t.name + " has type " + std::string(ggml_type_name(t.type)) +
-                       ", which the Vulkan backend cannot multiply by (use --backend cpu)");
+                       ", which the Vulkan backend cannot multiply by (use --backend cpu)",
+                       kExitUnsupported);
   };
   const Weights& w = m.weights();
   for (const LayerWeights& L : w.layers)
