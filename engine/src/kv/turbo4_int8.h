@@ -30,7 +30,11 @@ struct Turbo4Levels {
 Turbo4Levels turbo4_grid(const double* positive_levels);
 
 int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim);
-// `rotated` is the query in the codec's rotated basis (dim floats).
+// `rotated` is the query in the codec's rotated basis (dim floats). `kernel` (one of turbo4_kernels())
+// picks the code: scalar runs the build's baseline code, the others an AVX2 one; all give the same bits.
+// Without it: AVX2 where avx2_selected(), else the baseline code.
+void turbo4_prepare_query(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+                          const float* rotated, float* prepared);
 void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                           const float* rotated, float* prepared);
 // Kernels: scalar, AVX2, and VNNI byte dot products (AVX-VNNI or AVX-512 VNNI), one per instruction set.
