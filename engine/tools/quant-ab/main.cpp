@@ -22,13 +22,11 @@
 #include "quant/model.h"
 #include "quant/session.h"
 #include "quant/thread_pool.h"
+#include "../tool_cli.h"
 
 namespace {
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "quant-ab: error: %s\n", msg.c_str());
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { quant::tool::usage_error("quant-ab", msg); }
 
 struct Config {
   std::string label;  // "K:V" as given
@@ -71,13 +69,7 @@ int main(int argc, char** argv) {
   app.add_option("-t,--threads", threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
   app.add_option("--seed", seed, "random token ids");
   app.add_flag("--json", json, "print one JSON object on stdout");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    usage_error(e.what());
-  }
+  quant::tool::parse_or_exit(app, argc, argv, "quant-ab");
   std::vector<Config> configs;
   for (const auto& s : kv_args) configs.push_back(parse_config(s));
   if (configs.size() < 2) usage_error("--kv: give at least two configurations to compare");
