@@ -22,12 +22,6 @@ Turbo4Levels turbo4_grid(const double* positive_levels) {
   return g;
 }
 
-int turbo4_query_position(int dim, int j) {
-  const int whole64 = dim / 64 * 64;
-  const int chunk = j < whole64 ? j / 64 * 64 : whole64, half = j < whole64 ? 32 : 16, r = j - chunk;
-  return chunk + (r % 2) * half + r / 2;
-}
-
 int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim) {
   return static_cast<int>(blocks.size()) + dim / 4;  // dim is a multiple of 32
 }
