@@ -104,15 +104,11 @@ class BpeTokenizer final : public Tokenizer {
       auto it = rank_.find(key);
       if (it != rank_.end()) queue.push({l, r, it->second, sym[l].len + sym[r].len});
     };
-    for (size_t i = 1; i < sym.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
     tokenizer_detail::join_best_pairs(sym, queue, try_pair);
-    for (int i = 0; i >= 0; i = sym[i].next) {
-      std::string_view piece = std::string_view(s).substr(sym[i].start, sym[i].len);
-      auto it = index_.find(piece);
-      if (it != index_.end()) { out.push_back(it->second); continue; }
+    tokenizer_detail::emit_pieces(sym, s, index_, out, [&](std::string_view piece) {
       // A merge result the vocabulary lacks: spell it byte by byte.
       for (unsigned char b : symbols_to_bytes(piece)) out.push_back(byte_id(b));
-    }
+    });
   }
 
   int byte_id(unsigned char b) const {

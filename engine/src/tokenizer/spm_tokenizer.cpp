@@ -101,18 +101,14 @@ class SpmTokenizer final : public Tokenizer {
       if (it == index_.end()) return;
       queue.push({l, r, vocab_.scores[it->second], sym[l].len + sym[r].len});
     };
-    for (size_t i = 1; i < sym.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
     tokenizer_detail::join_best_pairs(sym, queue, try_pair);
-    for (int i = 0; i >= 0; i = sym[i].next) {
-      std::string_view piece = std::string_view(s).substr(sym[i].start, sym[i].len);
-      auto it = index_.find(piece);
-      if (it != index_.end()) { out.push_back(it->second); continue; }
+    tokenizer_detail::emit_pieces(sym, s, index_, out, [&](std::string_view piece) {
       for (unsigned char byte : piece) {
         int id = byte_token_[byte];
         if (id < 0) id = vocab_.unk;
         if (id >= 0) out.push_back(id);
       }
-    }
+    });
   }
 
   std::unordered_map<std::string_view, int> index_;
