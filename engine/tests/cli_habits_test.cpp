@@ -19,17 +19,10 @@
 namespace quant {
 namespace {
 
-struct ToolRun { int code; std::string out, err; };
+using ToolRun = test::CommandRun;
 
 ToolRun run_tool(const std::string& bin, const std::string& args) {
-  const std::string err_path = test::temp_path("habits-stderr.txt");
-  FILE* p = popen((bin + " " + args + " 2>" + err_path).c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
+  return test::run_command(bin + " " + args, "habits-stderr.txt");
 }
 
 ToolRun quant(const std::string& args) { return run_tool(QUANT_BIN, args); }

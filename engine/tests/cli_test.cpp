@@ -15,19 +15,9 @@
 namespace quant {
 namespace {
 
-struct CliRun { int code; std::string out, err; };
+using CliRun = test::CommandRun;
 
-CliRun run(const std::string& args) {
-  std::string err_path = test::temp_path("stderr.txt");
-  std::string cmd = std::string(QUANT_BIN) + " " + args + " 2>" + err_path;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
-}
+CliRun run(const std::string& args) { return test::run_command(std::string(QUANT_BIN) + " " + args, "stderr.txt"); }
 
 std::string synthetic_model() {
   static std::string path = [] {

@@ -27,20 +27,9 @@ TEST(KvAdvice, SmallHeadDimsWarnForTheLowBitTypesOnly) {
   }
 }
 
-struct QuantRun {
-  int code;
-  std::string out, err;
-};
+using QuantRun = test::CommandRun;
 
-QuantRun quant(const std::string& args) {
-  const std::string err_path = test::temp_path("kv-advice-stderr.txt");
-  FILE* p = popen((std::string(QUANT_BIN) + " " + args + " 2>" + err_path).c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
-}
+QuantRun quant(const std::string& args) { return test::run_command(std::string(QUANT_BIN) + " " + args, "kv-advice-stderr.txt"); }
 
 std::string model_with_head_dim(int head_dim) {
   SyntheticSpec s;  // 4 heads

@@ -26,17 +26,10 @@ Served serve(const std::string& args, const std::string& commands, const std::st
     make_synthetic_model(SyntheticSpec{}).write(p);
     return p;
   }();
-  const std::string err_path = test::temp_path("serve-stderr.txt");
-  const std::string cmd = "printf '" + commands + "' | " + env + " " + QUANT_BIN + " " + model + " --serve-bench " + args +
-                          " 2>" + err_path;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  Served s{WIFEXITED(status) ? WEXITSTATUS(status) : -1, {}, test::read_text(err_path)};
-  std::istringstream in(out);
+  const test::CommandRun r = test::run_command(
+      "printf '" + commands + "' | " + env + " " + QUANT_BIN + " " + model + " --serve-bench " + args, "serve-stderr.txt");
+  Served s{r.code, {}, r.err};
+  std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) s.lines.push_back(nlohmann::json::parse(line));
   return s;
 }

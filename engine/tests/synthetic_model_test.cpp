@@ -148,17 +148,8 @@ TEST(SyntheticModel, EveryWeightTypeLoadsAndGivesFiniteLogits) {
   }
 }
 
-struct ToolRun { int code; std::string out, err; };
-ToolRun run(const std::string& bin, const std::string& args) {
-  const std::string err_path = test::temp_path("synth-stderr.txt");
-  FILE* p = popen((bin + " " + args + " 2>" + err_path).c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
-}
+using ToolRun = test::CommandRun;
+ToolRun run(const std::string& bin, const std::string& args) { return test::run_command(bin + " " + args, "synth-stderr.txt"); }
 
 void expect_one_line_error(const ToolRun& r, int code, const std::string& needle) {
   EXPECT_EQ(r.code, code) << r.err;

@@ -17,4 +17,12 @@ std::string temp_path(const std::string& name);
 // n draws of N(0, stddev^2) from a 64-bit Mersenne twister seeded with `seed`.
 std::vector<float> randn(size_t n, uint64_t seed, float stddev = 1.0f);
 
+// What a shell command did: its exit status (-1 when it did not exit normally), standard output and
+// standard error. `cmd` runs under /bin/sh; its standard error goes to temp_path(err_name).
+struct CommandRun {
+  int code;
+  std::string out, err;
+};
+CommandRun run_command(const std::string& cmd, const std::string& err_name);
+
 }  // namespace quant::test

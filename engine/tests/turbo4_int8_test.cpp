@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -83,6 +85,29 @@ TEST(Turbo4Int8, QueryIsRoundedToHalfAStepOfItsBlockMaximum) {
     }
   }
   EXPECT_EQ(q8[kv::turbo4_query_position(128, 5)], -127);
+}
+
+// Every kernel's query preparation (the build's baseline code for scalar, an AVX2 region for the others)
+// gives the same bytes, ties to even included: coordinates at k + 0.5 steps of the block maximum.
+TEST(Turbo4Int8, EveryKernelPreparesTheSameQuery) {
+  const std::vector<kv::BlockSpec> blocks = {{0, 128, 0}, {128, 64, 66}, {192, 32, 100}};
+  const kv::Codebook& cb = kv::sphere_codebook(4, 128);
+  const std::vector<kv::Turbo4Levels> levels(3, kv::turbo4_grid(&cb.levels[8]));
+  const int qs = kv::turbo4_prepared_floats(blocks, 224);
+  for (int trial = 0; trial < 4; ++trial) {
+    auto x = randn(224, 10 + trial);
+    x[0] = 127;  // block 0: a step of exactly 1, so k + 0.5 is a tie
+    for (int j = 1; j < 40; ++j) x[j] = static_cast<float>(j % 2 ? j - 64 : 63 - j) + 0.5f;
+    if (trial == 2) x[130] = std::numeric_limits<float>::infinity();
+    if (trial == 3) x[200] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> want(qs), got(qs);
+    kv::turbo4_prepare_query(Isa::scalar, blocks, levels, x.data(), want.data());
+    for (Isa k : kv::turbo4_kernels()) {
+      std::fill(got.begin(), got.end(), -1.0f);
+      kv::turbo4_prepare_query(k, blocks, levels, x.data(), got.data());
+      EXPECT_EQ(std::memcmp(got.data(), want.data(), qs * sizeof(float)), 0) << "trial " << trial << " kernel " << static_cast<int>(k);
+    }
+  }
 }
 
 // Stores random keys with a turbo_kv_4b codec and scores n_q random queries against them.

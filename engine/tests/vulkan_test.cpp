@@ -28,18 +28,10 @@
 namespace quant {
 namespace {
 
-struct CliRun { int code; std::string out, err; };
+using CliRun = test::CommandRun;
 
 CliRun run_quant(const std::string& env, const std::string& args) {
-  const std::string err_path = test::temp_path("vulkan-stderr.txt");
-  const std::string cmd = env + " " + std::string(QUANT_BIN) + " " + args + " 2>" + err_path;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, test::read_text(err_path)};
+  return test::run_command(env + " " + std::string(QUANT_BIN) + " " + args, "vulkan-stderr.txt");
 }
 
 #ifndef QUANT_HAVE_VULKAN

@@ -130,157 +130,190 @@ int serve_slices(json ready, const std::string& k, double slow) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> a(argv + 1, argv + argc);
+// The flags quant takes that the harness passes.
+struct Args {
   std::string model, text, k = "turbo_kv_4b", v = "fp16", backend = "cpu";
   int ctx = 512, chunks = 0, n_prompt = 0, n_gen = 0, reps = 1, depth = 0, threads = 1;
   bool kld = false, bench = false, serve = false;
+};
+
+// 0, or the exit code of a bad command line.
+int parse_args(const std::vector<std::string>& a, Args& r) {
   for (size_t i = 0; i < a.size(); ++i) {
     auto next = [&] { return i + 1 < a.size() ? a[++i] : std::string(); };
-    if (a[i] == "--ppl") text = next();
-    else if (a[i] == "-c") ctx = std::stoi(next());
-    else if (a[i] == "--chunks") chunks = std::stoi(next());
-    else if (a[i] == "--kld") kld = true;
-    else if (a[i] == "--bench") bench = true;
-    else if (a[i] == "--serve-bench") serve = true;
-    else if (a[i] == "-p") n_prompt = std::stoi(next());
-    else if (a[i] == "-n") n_gen = std::stoi(next());
-    else if (a[i] == "-r") reps = std::stoi(next());
-    else if (a[i] == "--depth") depth = std::stoi(next());
-    else if (a[i] == "-k") k = next();
-    else if (a[i] == "-v") v = next();
-    else if (a[i] == "-t") threads = std::stoi(next());
-    else if (a[i] == "--backend") backend = next();
+    if (a[i] == "--ppl") r.text = next();
+    else if (a[i] == "-c") r.ctx = std::stoi(next());
+    else if (a[i] == "--chunks") r.chunks = std::stoi(next());
+    else if (a[i] == "--kld") r.kld = true;
+    else if (a[i] == "--bench") r.bench = true;
+    else if (a[i] == "--serve-bench") r.serve = true;
+    else if (a[i] == "-p") r.n_prompt = std::stoi(next());
+    else if (a[i] == "-n") r.n_gen = std::stoi(next());
+    else if (a[i] == "-r") r.reps = std::stoi(next());
+    else if (a[i] == "--depth") r.depth = std::stoi(next());
+    else if (a[i] == "-k") r.k = next();
+    else if (a[i] == "-v") r.v = next();
+    else if (a[i] == "-t") r.threads = std::stoi(next());
+    else if (a[i] == "--backend") r.backend = next();
     else if (a[i] == "--json") {
-    } else if (model.empty()) model = a[i];
+    } else if (r.model.empty()) r.model = a[i];
     else {
       std::fprintf(stderr, "quant: error: unexpected argument %s\n", a[i].c_str());
       return 2;
     }
   }
+  return 0;
+}
+
+// What happens before the model is read: the log and pid files, the delay, the refused KV types. 0 to
+// go on, else the exit code.
+int before_loading(const Args& r) {
   if (const std::string log = env("FAKE_QUANT_LOG", ""); !log.empty())
-    std::ofstream(log, std::ios::app) << k << "," << v << " " << (bench ? "bench" : "ppl") << " "
-                                      << (bench ? depth : ctx) << " " << backend << " " << env("FAKE_QUANT_ARM", "")
-                                      << "\n";
+    std::ofstream(log, std::ios::app) << r.k << "," << r.v << " " << (r.bench ? "bench" : "ppl") << " "
+                                      << (r.bench ? r.depth : r.ctx) << " " << r.backend << " "
+                                      << env("FAKE_QUANT_ARM", "") << "\n";
   if (const std::string f = env("FAKE_QUANT_PID_FILE", ""); !f.empty())
     std::ofstream(f, std::ios::app) << getpid() << "\n";
-  if (("," + env("FAKE_QUANT_BAD_STDERR_KV", "") + ",").find("," + k + ",") != std::string::npos) {
+  if (("," + env("FAKE_QUANT_BAD_STDERR_KV", "") + ",").find("," + r.k + ",") != std::string::npos) {
     std::fprintf(stderr, "quant: error: unknown architecture '\xff\xfellama\xe2\x82'\n");
     return 1;
   }
   if (const double s = std::atof(env("FAKE_QUANT_SLEEP_S", "0").c_str()); s > 0)
     std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  std::fprintf(stderr, "fake_quant: loading %s\n", model.c_str());
+  std::fprintf(stderr, "fake_quant: loading %s\n", r.model.c_str());
   std::string fail = ",";
   fail += env("FAKE_QUANT_FAIL_KV", "");
   fail += ",";
-  for (const auto& t : {k, v})
+  for (const auto& t : {r.k, r.v})
     if (fail.find(std::string(",").append(t).append(",")) != std::string::npos) {
       std::fprintf(stderr, "quant: error: KV cache type %s is not implemented in this build\n", t.c_str());
       return 1;
     }
-  if (!env("FAKE_QUANT_UNSUPPORTED_BACKEND", "").empty() && env("FAKE_QUANT_UNSUPPORTED_BACKEND", "") == backend) {
+  if (!env("FAKE_QUANT_UNSUPPORTED_BACKEND", "").empty() && env("FAKE_QUANT_UNSUPPORTED_BACKEND", "") == r.backend) {
     std::fprintf(stderr, "quant: error: --backend %s: tensor blk.0.attn_q.weight has type Q4_K, which the backend "
-                 "cannot multiply by (use --backend cpu)\n", backend.c_str());
+                 "cannot multiply by (use --backend cpu)\n", r.backend.c_str());
     return quant::kExitUnsupported;
   }
-  if (bits_of(k) < 0 || bits_of(v) < 0) {
+  if (bits_of(r.k) < 0 || bits_of(r.v) < 0) {
     std::fprintf(stderr, "quant: error: -k: unknown KV cache type\n");
     return 2;
   }
+  return 0;
+}
+
+constexpr int kLayers = 5, kHeadsKv = 4, kHeadDim = 8;
+
+// Everything of the JSON but the bench or perplexity section.
+json run_header(const Args& r, const std::string& model_sha) {
+  const double elems = kLayers * kHeadsKv * kHeadDim;
+  const double kb = elems * bits_of(r.k) / 8, vb = elems * bits_of(r.v) / 8;
+  json j;
+  j["schema"] = "quant.run";
+  j["schema_version"] = 1;
+  j["mode"] = r.bench ? "bench" : "perplexity";
+  j["date"] = "2026-01-01T00:00:00Z";
+  j["build"] = {{"git_commit", env("FAKE_QUANT_COMMIT", "fake0000")}, {"git_dirty", false}, {"compiler", "GNU 12.2.0"},
+                {"cxx_flags", "-O3 -DNDEBUG"}, {"build_type", "Release"},
+                {"cmake_options", {{"ENGINE_VULKAN", env("FAKE_QUANT_VULKAN_BUILD", r.backend == "vulkan" ? "ON" : "OFF")},
+                                   {"QUANT_NATIVE", "ON"}}},
+                {"simd", "avx2"}};
+  j["system"] = {{"cpu_model", "Fake CPU"}, {"n_cores", 2}, {"os", "Linux"}};
+  j["config"] = {{"threads", r.threads}, {"batch", 512}, {"seed", 0}, {"k_type", r.k}, {"v_type", r.v}, {"n_ctx", r.ctx}};
+  j["model"] = {{"path", r.model}, {"sha256", model_sha}, {"name", "fake"}, {"synthetic", false}, {"arch", "llama"},
+                {"n_params", 292800}, {"n_layer", kLayers}, {"n_head", 8}, {"n_head_kv", kHeadsKv},
+                {"head_dim", kHeadDim}, {"n_embd", 64}, {"n_vocab", 512}};
+  j["backend"] = {{"requested", r.backend}, {"used", env("FAKE_QUANT_BACKEND_USED", r.backend)}, {"device", "fake"},
+                  {"driver", "none"}};
+  j["kv"] = {{"k_type", r.k}, {"v_type", r.v}, {"k_bytes_per_token", kb}, {"v_bytes_per_token", vb},
+             {"k_bits_per_element", bits_of(r.k)}, {"v_bits_per_element", bits_of(r.v)},
+             {"compression", {{"k_vs_fp16", elems * 2 / kb}, {"k_vs_fp32", elems * 4 / kb},
+                              {"kv_vs_fp16", elems * 4 / (kb + vb)}, {"kv_vs_fp32", elems * 8 / (kb + vb)}}}};
+  // As quant does: a warning when a KV type is known to be poor at this head dim.
+  const auto kt = quant::parse_kv_type(r.k), vt = quant::parse_kv_type(r.v);
+  j["warnings"] = kt && vt ? quant::kv_type_warnings(*kt, *vt, kHeadDim) : std::vector<std::string>{};
+  return j;
+}
+
+// FAKE_QUANT_SLOWDOWN where it applies to K type k, else 1.
+double slowdown(const std::string& k) {
+  const std::string slow_kv = "," + env("FAKE_QUANT_SLOWDOWN_KV", k) + ",";
+  return slow_kv.find("," + k + ",") != std::string::npos ? std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str()) : 1.0;
+}
+
+json bench_section(const Args& r) {
+  std::string seed_text = env("FAKE_QUANT_SEED", "");
+  if (const std::string counter = env("FAKE_QUANT_SEED_FILE", ""); !counter.empty()) {
+    unsigned long long n = 0;
+    std::ifstream(counter) >> n;
+    std::ofstream(counter, std::ios::trunc) << n + 1;
+    seed_text = std::to_string(n * 7919 + 17);
+  }
+  std::mt19937_64 rng(seed_text.empty() ? std::random_device{}() : std::stoull(seed_text));
+  std::normal_distribution<double> noise(1.0, std::atof(env("FAKE_QUANT_NOISE", "0.02").c_str()));
+  const double slow = slowdown(r.k);
+  const auto speeds = number_map("FAKE_QUANT_SPEED");
+  std::normal_distribution<double> run_noise(1.0, std::atof(env("FAKE_QUANT_RUN_NOISE", "0").c_str()));
+  const double f = (speeds.count(r.k) ? speeds.at(r.k) : speed_factor(r.k, r.v)) / (1.0 + r.depth / 4096.0) / slow *
+                   std::max(0.1, run_noise(rng));
+  auto series = [&](double base, int n) {
+    json x = json::array();
+    for (int i = 0; i < (n > 0 ? r.reps : 0); ++i) x.push_back(std::max(1.0, base * f * noise(rng)));
+    return x;
+  };
+  const json pp = series(std::atof(env("FAKE_QUANT_PP", "5000").c_str()), r.n_prompt);
+  const json tg = series(std::atof(env("FAKE_QUANT_TG", "1000").c_str()), r.n_gen);
+  return {{"n_prompt", r.n_prompt}, {"n_gen", r.n_gen}, {"depth", r.depth}, {"reps", r.reps}, {"warmup_reps", 1},
+          {"seed", 1}, {"max_tokens_in_cache", r.depth + std::max(r.n_prompt, r.n_gen)}, {"test_delay_us", 0},
+          {"pp", {{"tok_s", pp}, {"seconds", json::array()}, {"mean_tok_s", 0}}},
+          {"tg", {{"tok_s", tg}, {"seconds", json::array()}, {"mean_tok_s", 0}}}};
+}
+
+// The perplexity (and with --kld the KLD) sections; 0, or the exit code when the text cannot be read.
+int add_perplexity(const Args& r, json& j) {
+  std::ifstream f(r.text, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "quant: error: --ppl %s: cannot open file\n", r.text.c_str());
+    return 1;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto same = text_map("FAKE_QUANT_SAME_AS");
+  const std::string qk = same.count(r.k) ? same.at(r.k) : r.k, qv = same.count(r.v) ? same.at(r.v) : r.v;
+  const auto deltas = number_map("FAKE_QUANT_PPL_DELTA");
+  const double rel = deltas.count(qk) ? deltas.at(qk) : quality_penalty(qk, qv);
+  const double base = 6.0, ppl = base * (1 + rel);
+  const int n_chunks = r.chunks ? r.chunks : 10, ctx = r.ctx;
+  j["perplexity"] = {{"text_path", r.text}, {"text_sha256", quant::sha256_hex(ss.str())}, {"ctx", ctx},
+                     {"n_tokens", n_chunks * ctx}, {"n_chunks", n_chunks}, {"n_scored", n_chunks * (ctx / 2 - 1)},
+                     {"ppl", ppl}, {"ppl_uncertainty", 0.12}, {"nll_mean", std::log(ppl)},
+                     {"max_tokens_in_cache", ctx}};
+  if (r.kld)
+    j["kld"] = {{"base_k_type", "fp32"}, {"base_v_type", "fp32"}, {"mean_kld", rel / 10},
+                {"kld_uncertainty", rel / 100}, {"top1_agreement", 1 - rel},
+                {"ppl_base", base}, {"ppl_delta", ppl - base}, {"ppl_delta_uncertainty", (ppl - base) / 10},
+                {"ppl_ratio", ppl / base}, {"ppl_ratio_uncertainty", 0.0001}};
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args r;
+  if (const int rc = parse_args(std::vector<std::string>(argv + 1, argv + argc), r)) return rc;
+  if (const int rc = before_loading(r)) return rc;
   std::string model_sha;
   try {
-    model_sha = quant::sha256_file(model);
+    model_sha = quant::sha256_file(r.model);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "quant: error: %s\n", e.what());
     return 1;
   }
-
-  const int n_layer = 5, n_head_kv = 4, head_dim = 8;
-  const double elems = n_layer * n_head_kv * head_dim;
-  const double kb = elems * bits_of(k) / 8, vb = elems * bits_of(v) / 8;
-  json j;
-  j["schema"] = "quant.run";
-  j["schema_version"] = 1;
-  j["mode"] = bench ? "bench" : "perplexity";
-  j["date"] = "2026-01-01T00:00:00Z";
-  j["build"] = {{"git_commit", env("FAKE_QUANT_COMMIT", "fake0000")}, {"git_dirty", false}, {"compiler", "GNU 12.2.0"},
-                {"cxx_flags", "-O3 -DNDEBUG"}, {"build_type", "Release"},
-                {"cmake_options", {{"ENGINE_VULKAN", env("FAKE_QUANT_VULKAN_BUILD", backend == "vulkan" ? "ON" : "OFF")},
-                                   {"QUANT_NATIVE", "ON"}}},
-                {"simd", "avx2"}};
-  j["system"] = {{"cpu_model", "Fake CPU"}, {"n_cores", 2}, {"os", "Linux"}};
-  j["config"] = {{"threads", threads}, {"batch", 512}, {"seed", 0}, {"k_type", k}, {"v_type", v}, {"n_ctx", ctx}};
-  j["model"] = {{"path", model}, {"sha256", model_sha}, {"name", "fake"}, {"synthetic", false}, {"arch", "llama"},
-                {"n_params", 292800}, {"n_layer", n_layer}, {"n_head", 8}, {"n_head_kv", n_head_kv},
-                {"head_dim", head_dim}, {"n_embd", 64}, {"n_vocab", 512}};
-  j["backend"] = {{"requested", backend}, {"used", env("FAKE_QUANT_BACKEND_USED", backend)}, {"device", "fake"},
-                  {"driver", "none"}};
-  j["kv"] = {{"k_type", k}, {"v_type", v}, {"k_bytes_per_token", kb}, {"v_bytes_per_token", vb},
-             {"k_bits_per_element", bits_of(k)}, {"v_bits_per_element", bits_of(v)},
-             {"compression", {{"k_vs_fp16", elems * 2 / kb}, {"k_vs_fp32", elems * 4 / kb},
-                              {"kv_vs_fp16", elems * 4 / (kb + vb)}, {"kv_vs_fp32", elems * 8 / (kb + vb)}}}};
-  // As quant does: a warning when a KV type is known to be poor at this head dim.
-  const auto kt = quant::parse_kv_type(k), vt = quant::parse_kv_type(v);
-  j["warnings"] = kt && vt ? quant::kv_type_warnings(*kt, *vt, head_dim) : std::vector<std::string>{};
-  if (serve) {
-    const std::string slow_kv = "," + env("FAKE_QUANT_SLOWDOWN_KV", k) + ",";
-    return serve_slices(j, k, slow_kv.find("," + k + ",") != std::string::npos
-                                  ? std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str()) : 1.0);
-  }
-  if (bench) {
-    std::string seed_text = env("FAKE_QUANT_SEED", "");
-    if (const std::string counter = env("FAKE_QUANT_SEED_FILE", ""); !counter.empty()) {
-      unsigned long long n = 0;
-      std::ifstream(counter) >> n;
-      std::ofstream(counter, std::ios::trunc) << n + 1;
-      seed_text = std::to_string(n * 7919 + 17);
-    }
-    std::mt19937_64 rng(seed_text.empty() ? std::random_device{}() : std::stoull(seed_text));
-    std::normal_distribution<double> noise(1.0, std::atof(env("FAKE_QUANT_NOISE", "0.02").c_str()));
-    const std::string slow_kv = "," + env("FAKE_QUANT_SLOWDOWN_KV", k) + ",";
-    const double slow = slow_kv.find("," + k + ",") != std::string::npos
-                            ? std::atof(env("FAKE_QUANT_SLOWDOWN", "1").c_str()) : 1.0;
-    const auto speeds = number_map("FAKE_QUANT_SPEED");
-    std::normal_distribution<double> run_noise(1.0, std::atof(env("FAKE_QUANT_RUN_NOISE", "0").c_str()));
-    const double f = (speeds.count(k) ? speeds.at(k) : speed_factor(k, v)) / (1.0 + depth / 4096.0) / slow *
-                     std::max(0.1, run_noise(rng));
-    auto series = [&](double base, int n) {
-      json x = json::array();
-      for (int i = 0; i < (n > 0 ? reps : 0); ++i) x.push_back(std::max(1.0, base * f * noise(rng)));
-      return x;
-    };
-    const json pp = series(std::atof(env("FAKE_QUANT_PP", "5000").c_str()), n_prompt);
-    const json tg = series(std::atof(env("FAKE_QUANT_TG", "1000").c_str()), n_gen);
-    j["bench"] = {{"n_prompt", n_prompt}, {"n_gen", n_gen}, {"depth", depth}, {"reps", reps}, {"warmup_reps", 1},
-                  {"seed", 1}, {"max_tokens_in_cache", depth + std::max(n_prompt, n_gen)}, {"test_delay_us", 0},
-                  {"pp", {{"tok_s", pp}, {"seconds", json::array()}, {"mean_tok_s", 0}}},
-                  {"tg", {{"tok_s", tg}, {"seconds", json::array()}, {"mean_tok_s", 0}}}};
-  } else {
-    std::ifstream f(text, std::ios::binary);
-    if (!f) {
-      std::fprintf(stderr, "quant: error: --ppl %s: cannot open file\n", text.c_str());
-      return 1;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const auto same = text_map("FAKE_QUANT_SAME_AS");
-    const std::string qk = same.count(k) ? same.at(k) : k, qv = same.count(v) ? same.at(v) : v;
-    const auto deltas = number_map("FAKE_QUANT_PPL_DELTA");
-    const double rel = deltas.count(qk) ? deltas.at(qk) : quality_penalty(qk, qv);
-    const double base = 6.0, ppl = base * (1 + rel);
-    const int n_chunks = chunks ? chunks : 10;
-    j["perplexity"] = {{"text_path", text}, {"text_sha256", quant::sha256_hex(ss.str())}, {"ctx", ctx},
-                       {"n_tokens", n_chunks * ctx}, {"n_chunks", n_chunks}, {"n_scored", n_chunks * (ctx / 2 - 1)},
-                       {"ppl", ppl}, {"ppl_uncertainty", 0.12}, {"nll_mean", std::log(ppl)},
-                       {"max_tokens_in_cache", ctx}};
-    if (kld)
-      j["kld"] = {{"base_k_type", "fp32"}, {"base_v_type", "fp32"}, {"mean_kld", rel / 10},
-                  {"kld_uncertainty", rel / 100}, {"top1_agreement", 1 - rel},
-                  {"ppl_base", base}, {"ppl_delta", ppl - base}, {"ppl_delta_uncertainty", (ppl - base) / 10},
-                  {"ppl_ratio", ppl / base}, {"ppl_ratio_uncertainty", 0.0001}};
+  json j = run_header(r, model_sha);
+  if (r.serve) return serve_slices(j, r.k, slowdown(r.k));
+  if (r.bench) {
+    j["bench"] = bench_section(r);
+  } else if (const int rc = add_perplexity(r, j)) {
+    return rc;
   }
   std::printf("%s\n", j.dump(2).c_str());
   return 0;

@@ -132,7 +132,7 @@ class TurboCodec final : public KvCodec {
       thread_local std::vector<float> rotated;
       rotated.resize(dim_);
       rotate(q, rotated.data());
-      kv::turbo4_prepare_query(format_.blocks, int_levels_, rotated.data(), qp);
+      kv::turbo4_prepare_query(isa_, format_.blocks, int_levels_, rotated.data(), qp);
     } else {
       rotate(q, qp);
     }

@@ -7,6 +7,7 @@
 
 #include "quant/cpu_features.h"
 #include "turbo_format.h"
+#include "util/x86_target.h"
 
 namespace quant::kv {
 
@@ -21,33 +22,34 @@ Turbo4Levels turbo4_grid(const double* positive_levels) {
   return g;
 }
 
-int turbo4_query_position(int dim, int j) {
-  const int whole64 = dim / 64 * 64;
-  const int chunk = j < whole64 ? j / 64 * 64 : whole64, half = j < whole64 ? 32 : 16, r = j - chunk;
-  return chunk + (r % 2) * half + r / 2;
-}
-
 int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim) {
   return static_cast<int>(blocks.size()) + dim / 4;  // dim is a multiple of 32
 }
 
+namespace {
+namespace baseline {
+#include "turbo4_prepare.inc"
+}  // namespace baseline
+#ifdef QUANT_X86_TARGETS
+QUANT_AVX2_BEGIN
+namespace avx2 {
+#include "turbo4_prepare.inc"
+}  // namespace avx2
+QUANT_AVX2_END
+#endif
+}  // namespace
+
+void turbo4_prepare_query(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+                          const float* rotated, float* prepared) {
+#ifdef QUANT_X86_TARGETS
+  if (kernel != Isa::scalar) return avx2::prepare_query(blocks, levels, rotated, prepared);
+#endif
+  baseline::prepare_query(blocks, levels, rotated, prepared);
+}
+
 void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                           const float* rotated, float* prepared) {
-  int8_t* q8 = reinterpret_cast<int8_t*>(prepared + blocks.size());
-  for (size_t b = 0; b < blocks.size(); ++b) {
-    const BlockSpec& s = blocks[b];
-    const float* x = rotated + s.offset;
-    float amax = 0;
-    for (int j = 0; j < s.dim; ++j) amax = std::max(amax, std::fabs(x[j]));
-    const bool usable = amax > 0 && std::isfinite(amax);
-    const float inv = usable ? 127 / amax : 0;
-    for (int j = 0; j < s.dim; ++j) {
-      const float v = std::clamp(std::nearbyint(x[j] * inv), -127.0f, 127.0f);
-      q8[s.offset + turbo4_query_position(s.dim, j)] = static_cast<int8_t>(v);
-    }
-    // A query that is not finite keeps its NaN/infinity in the scores rather than hiding it.
-    prepared[b] = usable ? levels[b].step * (amax / 127) : (amax == 0 ? 0.0f : std::numeric_limits<float>::quiet_NaN());
-  }
+  turbo4_prepare_query(avx2_selected() ? Isa::avx2 : Isa::scalar, blocks, levels, rotated, prepared);
 }
 
 namespace {

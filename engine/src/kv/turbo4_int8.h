@@ -30,7 +30,11 @@ struct Turbo4Levels {
 Turbo4Levels turbo4_grid(const double* positive_levels);
 
 int turbo4_prepared_floats(const std::vector<BlockSpec>& blocks, int dim);
-// `rotated` is the query in the codec's rotated basis (dim floats).
+// `rotated` is the query in the codec's rotated basis (dim floats). `kernel` (one of turbo4_kernels())
+// picks the code: scalar runs the build's baseline code, the others an AVX2 one; all give the same bits.
+// Without it: AVX2 where avx2_selected(), else the baseline code.
+void turbo4_prepare_query(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
+                          const float* rotated, float* prepared);
 void turbo4_prepare_query(const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                           const float* rotated, float* prepared);
 // Kernels: scalar, AVX2, and VNNI byte dot products (AVX-VNNI or AVX-512 VNNI), one per instruction set.
@@ -40,7 +44,12 @@ std::vector<Isa> turbo4_kernels();  // scalar and the sets this CPU can run, fas
 void turbo4_scores(Isa kernel, const std::vector<BlockSpec>& blocks, const std::vector<Turbo4Levels>& levels,
                    const float* prepared, int q_stride, int n_q, const uint8_t* rows, size_t stride, int n, float* out);
 
-// Where coordinate j of a block of `dim` coordinates sits in the prepared int8 values (tests).
-int turbo4_query_position(int dim, int j);
+// Where coordinate j of a block of `dim` coordinates sits in the prepared int8 values (inline: the query
+// preparation calls it per coordinate).
+inline int turbo4_query_position(int dim, int j) {
+  const int whole64 = dim / 64 * 64;
+  const int chunk = j < whole64 ? j / 64 * 64 : whole64, half = j < whole64 ? 32 : 16, r = j - chunk;
+  return chunk + (r % 2) * half + r / 2;
+}
 
 }  // namespace quant::kv

@@ -165,6 +165,50 @@ void dequantize_row(const Tensor& t, int64_t row, float* out) {
   }
 }
 
+namespace {
+
+// Checks every matrix against the first (row length, block multiple); false when their activations
+// differ in format, so that they cannot share one quantisation.
+bool same_activations(const Tensor* const* Ws, int count, const KindInfo& info, int K) {
+  for (int i = 0; i < count; ++i) {
+    const Tensor& W = *Ws[i];
+    const auto wi = kind_of(W);
+    if (!wi) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
+    if (W.cols() != K) throw InputError("tensor " + W.name + ": row length differs from " + Ws[0]->name + "'s");
+    if (K % wi->block != 0)
+      throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
+                       std::string(ggml_type_name(W.type)) + " block");
+    if (wi->fmt != info.fmt || wi->offset != info.offset) return false;
+  }
+  return true;
+}
+
+// Quantises the activations once for every matrix; large batches split across the pool by token.
+void quantise_activations(const KernelSet& ks, ThreadPool& pool, const QActs& a, const float* x, int K, int n_tok,
+                          bool parallel) {
+  const int groups = parallel && n_tok >= 8 ? std::min(n_tok, pool.size() * 4) : 1;
+  auto quantise = [&](int g, int) {
+    const int t0 = static_cast<int>(int64_t(n_tok) * g / groups), t1 = static_cast<int>(int64_t(n_tok) * (g + 1) / groups);
+    QActs part = a;
+    part.n_tok = t1 - t0;
+    part.qs += t0 * a.ld_qs;
+    if (part.qs_il) part.qs_il += t0 * a.ld_qs;
+    part.d += t0 * a.ld_d;
+    part.bsums += t0 * a.ld_bsums;
+    part.gd += t0 * a.ld_g;
+    part.gds += t0 * a.ld_g;
+    part.goff += t0 * a.ld_g;
+    part.bd += t0 * a.ld_b;
+    part.bds += t0 * a.ld_b;
+    part.boff += t0 * a.ld_b;
+    ks.quantize(x + static_cast<size_t>(t0) * K, static_cast<size_t>(K), part);
+  };
+  if (groups > 1) pool.parallel_for(groups, quantise);
+  else quantise(0, 0);
+}
+
+}  // namespace
+
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
                       int n_tok, float* const* ys) {
   if (count <= 0) return;
@@ -172,18 +216,9 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
   const auto info = kind_of(W0);
   if (!info) throw InputError("tensor " + W0.name + ": no matmul for type " + std::string(ggml_type_name(W0.type)));
   const int K = static_cast<int>(W0.cols());
-  for (int i = 0; i < count; ++i) {
-    const Tensor& W = *Ws[i];
-    const auto wi = kind_of(W);
-    if (!wi) throw InputError("tensor " + W.name + ": no matmul for type " + std::string(ggml_type_name(W.type)));
-    if (W.cols() != K) throw InputError("tensor " + W.name + ": row length differs from " + W0.name + "'s");
-    if (K % wi->block != 0)
-      throw InputError("tensor " + W.name + ": row length " + std::to_string(K) + " is not a multiple of the " +
-                       std::string(ggml_type_name(W.type)) + " block");
-    if (wi->fmt != info->fmt || wi->offset != info->offset) {  // activations differ: one matrix at a time
-      for (int j = 0; j < count; ++j) matmul_many_with(ks, pool, Ws + j, 1, x, n_tok, ys + j);
-      return;
-    }
+  if (!same_activations(Ws, count, *info, K)) {  // one matrix at a time
+    for (int j = 0; j < count; ++j) matmul_many_with(ks, pool, Ws + j, 1, x, n_tok, ys + j);
+    return;
   }
   int64_t rows_total = 0;
   for (int i = 0; i < count; ++i) rows_total += Ws[i]->rows();
@@ -192,28 +227,7 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
   const int64_t work = rows_total * K * static_cast<int64_t>(n_tok);
   const bool parallel = pool.size() > 1 && work >= (1 << 16);
 
-  if (info->fmt != ActFormat::f32) {
-    // Quantise the activations once for every matrix; large batches split across the pool by token.
-    const int groups = parallel && n_tok >= 8 ? std::min(n_tok, pool.size() * 4) : 1;
-    auto quantise = [&](int g, int) {
-      const int t0 = static_cast<int>(int64_t(n_tok) * g / groups), t1 = static_cast<int>(int64_t(n_tok) * (g + 1) / groups);
-      QActs part = a;
-      part.n_tok = t1 - t0;
-      part.qs += t0 * a.ld_qs;
-      if (part.qs_il) part.qs_il += t0 * a.ld_qs;
-      part.d += t0 * a.ld_d;
-      part.bsums += t0 * a.ld_bsums;
-      part.gd += t0 * a.ld_g;
-      part.gds += t0 * a.ld_g;
-      part.goff += t0 * a.ld_g;
-      part.bd += t0 * a.ld_b;
-      part.bds += t0 * a.ld_b;
-      part.boff += t0 * a.ld_b;
-      ks.quantize(x + static_cast<size_t>(t0) * K, static_cast<size_t>(K), part);
-    };
-    if (groups > 1) pool.parallel_for(groups, quantise);
-    else quantise(0, 0);
-  }
+  if (info->fmt != ActFormat::f32) quantise_activations(ks, pool, a, x, K, n_tok, parallel);
 
   // Row chunks of every matrix in one job (one wake-up and one wait instead of one per matrix): a few per
   // thread for balance when a core is busy elsewhere; for batches, bigger chunks so each chunk's weights

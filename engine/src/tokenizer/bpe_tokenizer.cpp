@@ -12,6 +12,7 @@
 #include "byte_level.h"
 #include "pre_tokenizer.h"
 #include "quant/error.h"
+#include "symbol_merge.h"
 
 namespace quant {
 
@@ -74,7 +75,7 @@ class BpeTokenizer final : public Tokenizer {
   }
 
  private:
-  struct Symbol { int prev, next; size_t start, len; };
+  using Symbol = tokenizer_detail::Symbol;
   struct Pair {
     int left, right, rank;
     size_t len;
@@ -103,27 +104,11 @@ class BpeTokenizer final : public Tokenizer {
       auto it = rank_.find(key);
       if (it != rank_.end()) queue.push({l, r, it->second, sym[l].len + sym[r].len});
     };
-    for (size_t i = 1; i < sym.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
-    while (!queue.empty()) {
-      const Pair p = queue.top();
-      queue.pop();
-      Symbol& l = sym[p.left];
-      Symbol& r = sym[p.right];
-      if (l.len == 0 || r.len == 0 || l.next != p.right || l.len + r.len != p.len) continue;  // stale
-      l.len += r.len;
-      r.len = 0;
-      l.next = r.next;
-      if (r.next >= 0) sym[r.next].prev = p.left;
-      try_pair(l.prev, p.left);
-      try_pair(p.left, l.next);
-    }
-    for (int i = 0; i >= 0; i = sym[i].next) {
-      std::string_view piece = std::string_view(s).substr(sym[i].start, sym[i].len);
-      auto it = index_.find(piece);
-      if (it != index_.end()) { out.push_back(it->second); continue; }
+    tokenizer_detail::join_best_pairs(sym, queue, try_pair);
+    tokenizer_detail::emit_pieces(sym, s, index_, out, [&](std::string_view piece) {
       // A merge result the vocabulary lacks: spell it byte by byte.
       for (unsigned char b : symbols_to_bytes(piece)) out.push_back(byte_id(b));
-    }
+    });
   }
 
   int byte_id(unsigned char b) const {

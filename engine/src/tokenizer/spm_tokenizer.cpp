@@ -8,6 +8,7 @@
 
 #include "quant/error.h"
 #include "spm_tokenizer.h"
+#include "symbol_merge.h"
 
 namespace quant {
 
@@ -76,7 +77,7 @@ class SpmTokenizer final : public Tokenizer {
   }
 
  private:
-  struct Symbol { int prev, next; size_t start, len; };
+  using Symbol = tokenizer_detail::Symbol;
   struct Bigram {
     int left, right;
     float score;
@@ -100,30 +101,14 @@ class SpmTokenizer final : public Tokenizer {
       if (it == index_.end()) return;
       queue.push({l, r, vocab_.scores[it->second], sym[l].len + sym[r].len});
     };
-    for (size_t i = 1; i < sym.size(); ++i) try_pair(static_cast<int>(i) - 1, static_cast<int>(i));
-    while (!queue.empty()) {
-      Bigram b = queue.top();
-      queue.pop();
-      Symbol& l = sym[b.left];
-      Symbol& r = sym[b.right];
-      if (l.len == 0 || r.len == 0 || l.len + r.len != b.len) continue;  // stale entry
-      l.len += r.len;
-      r.len = 0;
-      l.next = r.next;
-      if (r.next >= 0) sym[r.next].prev = b.left;
-      try_pair(l.prev, b.left);
-      try_pair(b.left, l.next);
-    }
-    for (int i = 0; i >= 0; i = sym[i].next) {
-      std::string_view piece = std::string_view(s).substr(sym[i].start, sym[i].len);
-      auto it = index_.find(piece);
-      if (it != index_.end()) { out.push_back(it->second); continue; }
+    tokenizer_detail::join_best_pairs(sym, queue, try_pair);
+    tokenizer_detail::emit_pieces(sym, s, index_, out, [&](std::string_view piece) {
       for (unsigned char byte : piece) {
         int id = byte_token_[byte];
         if (id < 0) id = vocab_.unk;
         if (id >= 0) out.push_back(id);
       }
-    }
+    });
   }
 
   std::unordered_map<std::string_view, int> index_;

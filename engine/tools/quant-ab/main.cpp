@@ -22,13 +22,11 @@
 #include "quant/model.h"
 #include "quant/session.h"
 #include "quant/thread_pool.h"
+#include "../tool_cli.h"
 
 namespace {
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "quant-ab: error: %s\n", msg.c_str());
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { quant::tool::usage_error("quant-ab", msg); }
 
 struct Config {
   std::string label;  // "K:V" as given
@@ -53,100 +51,118 @@ double median(std::vector<double> v) {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"quant-ab: decode speed of KV cache configurations, alternated in one process"};
-  app.set_version_flag("--version", quant::version_text("quant-ab"), "Show the version, commit, build type and options");
+struct Options {
   std::string model_path;
-  std::vector<std::string> kv_args;
+  std::vector<Config> configs;
   int depth = 0, rounds = 20, slice = 4, threads = 0;
   uint64_t seed = 1;
   bool json = false;
-  app.add_option("model", model_path, "GGUF model file")->required();
+};
+
+Options parse_options(int argc, char** argv) {
+  CLI::App app{"quant-ab: decode speed of KV cache configurations, alternated in one process"};
+  app.set_version_flag("--version", quant::version_text("quant-ab"), "Show the version, commit, build type and options");
+  Options o;
+  std::vector<std::string> kv_args;
+  app.add_option("model", o.model_path, "GGUF model file")->required();
   app.add_option("--kv", kv_args, "a configuration K:V (give two or more; the first is the reference)")->required();
-  app.add_option("--depth", depth, "tokens in the cache before every slice")->check(CLI::Range(0, 1 << 24));
-  app.add_option("--rounds", rounds, "slices per configuration")->check(CLI::Range(1, 100000));
-  app.add_option("--slice", slice, "tokens decoded per slice")->check(CLI::Range(1, 4096));
-  app.add_option("-t,--threads", threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
-  app.add_option("--seed", seed, "random token ids");
-  app.add_flag("--json", json, "print one JSON object on stdout");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    usage_error(e.what());
+  app.add_option("--depth", o.depth, "tokens in the cache before every slice")->check(CLI::Range(0, 1 << 24));
+  app.add_option("--rounds", o.rounds, "slices per configuration")->check(CLI::Range(1, 100000));
+  app.add_option("--slice", o.slice, "tokens decoded per slice")->check(CLI::Range(1, 4096));
+  app.add_option("-t,--threads", o.threads, "threads (default: all cores)")->check(CLI::Range(1, 1024));
+  app.add_option("--seed", o.seed, "random token ids");
+  app.add_flag("--json", o.json, "print one JSON object on stdout");
+  quant::tool::parse_or_exit(app, argc, argv, "quant-ab");
+  for (const auto& s : kv_args) o.configs.push_back(parse_config(s));
+  if (o.configs.size() < 2) usage_error("--kv: give at least two configurations to compare");
+  if (o.threads == 0) o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return o;
+}
+
+// Every configuration's slice speeds (tok/s, one per round) and total seconds.
+struct Timings {
+  std::vector<std::vector<double>> tok_s;
+  std::vector<double> seconds;
+};
+
+// One session per configuration, each filled to the depth with the same random tokens, then `rounds`
+// slices of each, alternated.
+Timings time_slices(const Options& o) {
+  auto model = quant::Model::load(o.model_path, quant::WeightMemory::copy);
+  quant::ThreadPool pool(o.threads);
+  auto backend = quant::make_backend("cpu", pool);
+  backend->prepare(*model);
+  const int n_vocab = model->config().n_vocab;
+  std::mt19937_64 rng(o.seed);
+  std::uniform_int_distribution<int> pick(0, n_vocab - 1);
+  std::vector<int> prefix(static_cast<size_t>(o.depth)), tokens(static_cast<size_t>(o.slice));
+  for (int& t : prefix) t = pick(rng);
+  for (int& t : tokens) t = pick(rng);
+
+  std::vector<std::unique_ptr<quant::Session>> sessions;
+  for (const Config& c : o.configs) {
+    quant::SessionOptions so;
+    so.n_ctx = o.depth + o.slice;
+    so.k_type = c.k;
+    so.v_type = c.v;
+    sessions.push_back(std::make_unique<quant::Session>(*model, pool, *backend, so));
+    if (o.depth > 0) sessions.back()->eval(prefix.data(), o.depth, nullptr, false);
   }
-  std::vector<Config> configs;
-  for (const auto& s : kv_args) configs.push_back(parse_config(s));
-  if (configs.size() < 2) usage_error("--kv: give at least two configurations to compare");
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const size_t n = o.configs.size();
+  Timings t{std::vector<std::vector<double>>(n), std::vector<double>(n, 0.0)};
+  for (int r = 0; r < o.rounds; ++r)
+    for (size_t i = 0; i < n; ++i) {
+      const size_t c = r % 2 == 0 ? i : n - 1 - i;  // ABBA: drift hits every configuration alike
+      quant::Session& s = *sessions[c];
+      s.truncate(o.depth);
+      const double t0 = now();
+      for (int k = 0; k < o.slice; ++k) s.eval(&tokens[static_cast<size_t>(k)], 1, nullptr, false);
+      const double dt = now() - t0;
+      t.seconds[c] += dt;
+      t.tok_s[c].push_back(o.slice / dt);
+    }
+  return t;
+}
 
+// The Markdown table (stdout, or stderr with --json) and with --json the JSON object on stdout.
+void report(const Options& o, const Timings& t) {
+  FILE* out = o.json ? stderr : stdout;
+  std::fprintf(out, "| K:V | tok/s @ depth %d | paired median vs %s | slices faster |\n|---|---|---|---|\n", o.depth,
+               o.configs[0].label.c_str());
+  nlohmann::json results = nlohmann::json::array();
+  for (size_t c = 0; c < o.configs.size(); ++c) {
+    std::vector<double> ratio;
+    int faster = 0;
+    for (int r = 0; r < o.rounds; ++r) {
+      ratio.push_back(t.tok_s[c][r] / t.tok_s[0][r]);
+      faster += t.tok_s[c][r] > t.tok_s[0][r];
+    }
+    const double mean_tok_s = static_cast<double>(o.rounds) * o.slice / t.seconds[c];
+    std::fprintf(out, "| %s | %.2f | %.3f | %d of %d |\n", o.configs[c].label.c_str(), mean_tok_s, median(ratio), faster,
+                 o.rounds);
+    results.push_back({{"k_type", std::string(quant::kv_type_name(o.configs[c].k))},
+                       {"v_type", std::string(quant::kv_type_name(o.configs[c].v))},
+                       {"tok_s", mean_tok_s},
+                       {"slice_tok_s", t.tok_s[c]},
+                       {"median_ratio_to_first", median(ratio)},
+                       {"slices_faster_than_first", faster}});
+  }
+  if (o.json) {
+    const quant::BuildInfo& b = quant::build_info();
+    nlohmann::json j = {{"schema", "quant.ab"},       {"schema_version", 1},    {"model", o.model_path},
+                        {"backend", "cpu"},           {"threads", o.threads},   {"depth", o.depth},
+                        {"rounds", o.rounds},         {"slice_tokens", o.slice}, {"seed", o.seed},
+                        {"git_commit", b.git_commit}, {"configs", results}};
+    std::printf("%s\n", j.dump(2).c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_options(argc, argv);
   try {
-    auto model = quant::Model::load(model_path, quant::WeightMemory::copy);
-    quant::ThreadPool pool(threads);
-    auto backend = quant::make_backend("cpu", pool);
-    backend->prepare(*model);
-    const int n_vocab = model->config().n_vocab;
-    std::mt19937_64 rng(seed);
-    std::uniform_int_distribution<int> pick(0, n_vocab - 1);
-    std::vector<int> prefix(static_cast<size_t>(depth)), tokens(static_cast<size_t>(slice));
-    for (int& t : prefix) t = pick(rng);
-    for (int& t : tokens) t = pick(rng);
-
-    std::vector<std::unique_ptr<quant::Session>> sessions;
-    for (const Config& c : configs) {
-      quant::SessionOptions so;
-      so.n_ctx = depth + slice;
-      so.k_type = c.k;
-      so.v_type = c.v;
-      sessions.push_back(std::make_unique<quant::Session>(*model, pool, *backend, so));
-      if (depth > 0) sessions.back()->eval(prefix.data(), depth, nullptr, false);
-    }
-    std::vector<std::vector<double>> tok_s(configs.size());
-    std::vector<double> seconds(configs.size(), 0.0);
-    for (int r = 0; r < rounds; ++r)
-      for (size_t i = 0; i < configs.size(); ++i) {
-        const size_t c = r % 2 == 0 ? i : configs.size() - 1 - i;  // ABBA: drift hits every configuration alike
-        quant::Session& s = *sessions[c];
-        s.truncate(depth);
-        const double t0 = now();
-        for (int k = 0; k < slice; ++k) s.eval(&tokens[static_cast<size_t>(k)], 1, nullptr, false);
-        const double dt = now() - t0;
-        seconds[c] += dt;
-        tok_s[c].push_back(slice / dt);
-      }
-
-    FILE* out = json ? stderr : stdout;
-    std::fprintf(out, "| K:V | tok/s @ depth %d | paired median vs %s | slices faster |\n|---|---|---|---|\n", depth,
-                 configs[0].label.c_str());
-    nlohmann::json results = nlohmann::json::array();
-    for (size_t c = 0; c < configs.size(); ++c) {
-      std::vector<double> ratio;
-      int faster = 0;
-      for (int r = 0; r < rounds; ++r) {
-        ratio.push_back(tok_s[c][r] / tok_s[0][r]);
-        faster += tok_s[c][r] > tok_s[0][r];
-      }
-      const double mean_tok_s = static_cast<double>(rounds) * slice / seconds[c];
-      std::fprintf(out, "| %s | %.2f | %.3f | %d of %d |\n", configs[c].label.c_str(), mean_tok_s, median(ratio), faster,
-                   rounds);
-      results.push_back({{"k_type", std::string(quant::kv_type_name(configs[c].k))},
-                         {"v_type", std::string(quant::kv_type_name(configs[c].v))},
-                         {"tok_s", mean_tok_s},
-                         {"slice_tok_s", tok_s[c]},
-                         {"median_ratio_to_first", median(ratio)},
-                         {"slices_faster_than_first", faster}});
-    }
-    if (json) {
-      const quant::BuildInfo& b = quant::build_info();
-      nlohmann::json j = {{"schema", "quant.ab"},       {"schema_version", 1},  {"model", model_path},
-                          {"backend", "cpu"},           {"threads", threads},   {"depth", depth},
-                          {"rounds", rounds},           {"slice_tokens", slice}, {"seed", seed},
-                          {"git_commit", b.git_commit}, {"configs", results}};
-      std::printf("%s\n", j.dump(2).c_str());
-    }
+    report(o, time_slices(o));
   } catch (const quant::InputError& e) {
     std::fprintf(stderr, "quant-ab: error: %s\n", e.what());
     return e.exit_code();

@@ -21,13 +21,9 @@
 #include "quant/build_info.h"
 #include "quant/huge_pages.h"
 #include "quant/read_probe.h"
+#include "../tool_cli.h"
 
 namespace {
-
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "quant-bandwidth: error: %s\n", msg.c_str());
-  std::exit(2);
-}
 
 struct Arrays {
   float* a = nullptr;
@@ -91,13 +87,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("-r,--repetitions", reps, "passes per kernel; the best is reported")->check(CLI::Range(1, 10000));
   app.add_flag("--json", json, "print one JSON object on stdout");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    usage_error(e.what());
-  }
+  quant::tool::parse_or_exit(app, argc, argv, "quant-bandwidth");
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (thread_counts.empty())
     for (int t = 1; t <= cores; ++t) thread_counts.push_back(t);

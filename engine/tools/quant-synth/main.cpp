@@ -15,13 +15,11 @@
 #include "quant/error.h"
 #include "quant/gguf.h"
 #include "quant/synthetic_model.h"
+#include "../tool_cli.h"
 
 namespace {
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "quant-synth: error: %s\n", msg.c_str());
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { quant::tool::usage_error("quant-synth", msg); }
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -47,13 +45,7 @@ int main(int argc, char** argv) {
   app.add_option("--ctx", ctx, "override the context_length written")->check(CLI::Range(1, 1 << 24));
   app.add_option("-t,--threads", threads, "generation threads (the output does not depend on it)")->check(CLI::Range(1, 1024));
   app.add_flag("--json", json, "print one JSON object on stdout");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    usage_error(e.what());
-  }
+  quant::tool::parse_or_exit(app, argc, argv, "quant-synth");
 
   if (!quant::synthetic_preset(preset))
     usage_error("--preset: unknown preset '" + preset + "' (valid: " + join(quant::synthetic_preset_names()) + ")");

@@ -48,18 +48,19 @@ struct Pattern {
   int group = 0;  // the sub-match that is the phrase
 };
 
-std::vector<Pattern> make_patterns() {
-  std::vector<Pattern> p;
-  auto add = [&](ClaimKind k, const std::string& re, int group = 0) { p.push_back({k, std::regex(re, kIcase), group}); };
+void add(std::vector<Pattern>& p, ClaimKind k, const std::string& re) { p.push_back({k, std::regex(re, kIcase)}); }
+
+// Claims about quality and cost: lossless, hedged.
+void add_quality_patterns(std::vector<Pattern>& p) {
   using K = ClaimKind;
-  add(K::lossless, R"(\blossless\b|\bno (?:quality |accuracy )?loss\b|\bwithout (?:any )?(?:quality |accuracy )?loss\b|)"
+  add(p, K::lossless, R"(\blossless\b|\bno (?:quality |accuracy )?loss\b|\bwithout (?:any )?(?:quality |accuracy )?loss\b|)"
                    R"(\bzero (?:quality |accuracy )?loss\b|\bloss-?free\b|)"
                    R"(\b(?:no|zero|without(?: any)?) (?:quality |accuracy |perplexity )?(?:degradation|drop in quality)\b|)"
                    R"(\b(?:keeps?|kept|preserves?|preserved|retains?|retained|maintains?|maintained) (?:\w+ ){0,2}?)"
                    R"((?:quality|accuracy|perplexity|fidelity)\b|)"
                    R"(\b(?:quality|accuracy|perplexity|fidelity) (?:is|are|stays?|remains?) (?:\w+ )?)"
                    R"((?:preserved|intact|retained|kept|maintained)\b)");
-  add(K::hedged, R"(\b(?:near|nearly|virtually|almost|practically|essentially|quasi)[- ]lossless\b|\bnegligibl[ey]\b|)"
+  add(p, K::hedged, R"(\b(?:near|nearly|virtually|almost|practically|essentially|quasi)[- ]lossless\b|\bnegligibl[ey]\b|)"
                  R"(\bimperceptibl[ey]\b|\bunnoticeabl[ey]\b|\binsignificant\b|\bun(?:measurabl|detectabl)[ey]\b|)"
                  R"(\b(?:almost|nearly|virtually|practically|essentially|basically|effectively) free\b|)"
                  R"(\bby (?:only |just )?(?:a hair|a whisker|a hair's breadth|a nose)\b|)"
@@ -82,7 +83,12 @@ std::vector<Pattern> make_patterns() {
                  R"(\bat no (?:cost|loss)\b|)"
                  R"(\bcost(?:s|ing)? (?:(?:essentially|virtually|practically|almost|basically|next to|close to) )?)"
                  R"((?:nothing|zero)\b|\bnext to nothing\b|\bwithin (?:the )?(?:noise|measurement error|error bars?|run-to-run noise)\b)");
-  add(K::comparative,
+}
+
+// Comparisons: better or worse than, on par with.
+void add_comparison_patterns(std::vector<Pattern>& p) {
+  using K = ClaimKind;
+  add(p, K::comparative,
       R"(\b(?:faster|quicker|speedier|snappier|zippier|slower|leaner|cheaper|)"
       R"(more (?:accurate|efficient|compact|precise|faithful|responsive))(?: than)?\b|)"
       R"(\bscales? (?:linearly|perfectly|nearly linearly|almost linearly|well)\b|\blinear scaling\b|)"
@@ -99,7 +105,7 @@ std::vector<Pattern> make_patterns() {
       R"(reduc(?:es|ed|tion)|shrinks?|shrank|cuts?|lowers|raises|accelerat(?:es|ed|ion)|slash(?:es|ed)?|trims?|trimmed|)"
       R"(eas(?:es|ed)|eliminat(?:es|ed))\s+(?:\w+\s+){0,2}?)" + kPerf +
           R"(\b)");
-  add(K::parity,
+  add(p, K::parity,
       R"(\b(?:on|at) (?:a )?par with\b|\bneck[- ]and[- ]neck\b|\bequivalent (?:speed|quality|accuracy|perplexity|performance)\b|\bparity with\b|\b(?:speed|quality|accuracy|performance) parity\b|)"
       R"(\bas (?:fast|quick|speedy|good|accurate|small|compact|efficient|lean|light|cheap|precise) as\b|)"
       R"(\b(?:the )?same (?:speed|quality|accuracy|perplexity|ppl|throughput|performance|latency)\b|)"
@@ -126,7 +132,12 @@ std::vector<Pattern> make_patterns() {
       R"(\b(?:match(?:es|ed|ing)?|equals?|equall?ed|rivals?|rivall?ed|tracks)\s+(?:\S+\s+){0,3}?)" + kPerf + R"(\b|)"
       R"(\b(?:match(?:es|ed|ing)?|rivals?|equals)\s+(?:the\s+)?(?:fp32|fp16|f32|f16|uncompressed|full[- ]precision|)"
       R"(baseline|unquantized|float)\b(?!'s?\s+(?:layout|bytes|block|format|rounding))(?!\s+(?:layout|bytes|block|format|rounding|bit)))");
-  add(K::superlative,
+}
+
+// Rankings: the best, beating the others.
+void add_ranking_patterns(std::vector<Pattern>& p) {
+  using K = ClaimKind;
+  add(p, K::superlative,
       R"(\b(?:the )?(?:fastest|quickest|speediest|leanest|cheapest|most (?:accurate|efficient|compact|precise|memory[- ]efficient)|)"
       R"(least (?:memory|lossy)|lowest (?:perplexity|ppl|kld|latency|memory|error|loss|footprint|overhead)|)"
       R"(highest (?:throughput|quality|accuracy|compression|speed|tok/s|performance))\b|)"
@@ -140,7 +151,7 @@ std::vector<Pattern> make_patterns() {
       R"((?:fast|quick|speedy|efficient|accurate|precise|competitive|excellent|great|superior|inferior|optimal|ideal|)"
       R"(snappy|responsive|production[- ]ready|cheap|tiny|lean|slow|sluggish)\b(?![- ](?:path|math|enough|as|than))|)"
       R"(\bblazing(?:ly)?[- ]fast\b|\blightning[- ]fast\b|\bworld[- ]class\b|\bbest[- ]ever\b)");
-  add(K::winning,
+  add(p, K::winning,
       R"(\b(?:beats?|beating|outperform(?:s|ed|ing)?|outpac(?:es|ed|ing|e)|outrun(?:s)?|outstrip(?:s|ped)?|outdoes|)"
       R"(outshin(?:es|e|ed|ing)|win (?:over|against)|runs? (?:rings|circles) around|pull(?:s|ed|ing)? away from|)"
       R"(outclass(?:es|ed)?|edges? out|edged out|leads(?! to\b)|tops(?! of\b| out\b)|topped|surpass(?:es|ed)?|overtak(?:es|en)|)"
@@ -149,7 +160,12 @@ std::vector<Pattern> make_patterns() {
       R"(never (?:(?:loses|lost) to|trails?|trailed|falls? behind|fell behind|lags? behind)|)"
       R"((?:leaves?|left|leaving) (?:\S+ ){0,2}?(?:llama\.cpp|fp16|fp32|f16|f32|q\d_\d|the competition|competitors|)"
       R"(rivals|(?:the )?others|\w+'s \w+)(?: \w+)? (?:far |well |way )?(?:behind|in the dust))\b)");
-  add(K::factor, R"((?:^|[^\w.])()" + kNum + R"(\s?(?:x|×)(?![\w])(?!\s*\d)|)" + kNum +
+}
+
+// Numbers: factors, percentages, figures, context lengths.
+void add_number_patterns(std::vector<Pattern>& p) {
+  using K = ClaimKind;
+  add(p, K::factor, R"((?:^|[^\w.])()" + kNum + R"(\s?(?:x|×)(?![\w])(?!\s*\d)|)" + kNum +
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
                      R"(cheaper|quicker|as|the|over|that)|\b)" + kNumWord +
                      R"(\s+times\s+(?:more|less|fewer|faster|slower|smaller|larger|bigger|higher|lower|better|worse|)"
@@ -163,24 +179,32 @@ std::vector<Pattern> make_patterns() {
                      kNumWord + R"()\s+times\b|)"
                      R"(\b(?:uses?|used|needs?|needed|takes?|took|costs?|requires?|consumes?|in|at|for|with|only|just) )"
                      R"((?:just |only )?(?:a )?(?:small |tiny )?fraction of (?:the|its|their|what)\b|\bby\s+)" + kNum + R"(\s+times\b)");
-  add(K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
+  add(p, K::percentage, R"(([+\-−±~≈]?\s?)" + kNum +
                          R"(\s?(?:%|percent\b|per cent\b|percentage points?\b))(?!\s*(?:confidence|interval|ci\b|)"
                          R"(credible|quantiles?|percentiles?|significance|thresholds?|level|bootstrap|two-sided)))");
-  add(K::percentage, R"(\b(?:a|one|half a|a half|a few|a couple of|several|)" + kNumWord.substr(3, kNumWord.size() - 4) +
+  add(p, K::percentage, R"(\b(?:a|one|half a|a half|a few|a couple of|several|)" + kNumWord.substr(3, kNumWord.size() - 4) +
                          R"() (?:percent|per cent|percentage points?)\b(?!\s+(?:signs?|symbols?|characters?|escapes?|encod\w*)))");
-  add(K::figure, R"((?:^|[^\w.\-])([+\-−~≈]?)" + kNum + R"((?:\s?(?:-|–|to)\s?)" + kNum + R"()?\s?)" + kSpeedUnit +
+  add(p, K::figure, R"((?:^|[^\w.\-])([+\-−~≈]?)" + kNum + R"((?:\s?(?:-|–|to)\s?)" + kNum + R"()?\s?)" + kSpeedUnit +
                      R"()(?![\w]))");
-  add(K::figure, R"(\b(?:perplexity|ppl|kld|kl[- ]divergence|top-1(?: agreement)?|accuracy)\b(?:\s+[\w'’]+){0,4}?\s*)"
+  add(p, K::figure, R"(\b(?:perplexity|ppl|kld|kl[- ]divergence|top-1(?: agreement)?|accuracy)\b(?:\s+[\w'’]+){0,4}?\s*)"
                  R"((?:[:=≈~]|of|at)?\s*[+\-−]?\s?\d+\.\d+\b(?!\s*(?:tokens?|chunks?|runs?|%)))");
-  add(K::figure, R"((?:^|[^\w.])(\d+\.\d+\s?(?:ppl|perplexity|kld)\b))");
-  add(K::figure, R"(\b(?:tok/s|tokens per second|throughput|latency|memory use|memory usage|peak rss|rss)\b)"
+  add(p, K::figure, R"((?:^|[^\w.])(\d+\.\d+\s?(?:ppl|perplexity|kld)\b))");
+  add(p, K::figure, R"(\b(?:tok/s|tokens per second|throughput|latency|memory use|memory usage|peak rss|rss)\b)"
                  R"((?:\s+(?:jumped|rose|grew|climbed|went|reached|reaches|fell|dropped|drops|is|was|stays|stayed|sits|)"
                  R"(moved|moves|goes|improved|increased|decreased|up|down|now|from|to|of|at|by|around|about|only|just)){1,4})"
                  R"(\s*[:=≈~]?\s*\d+(?:\.\d+)?\b)");
-  add(K::context, R"(\b(\d+(?:\.\d+)?\s?[km](?![\w])[- ]?(?:tokens?[- ]?|-token )?(?:of )?(?:context|ctx)\b)|)"
+  add(p, K::context, R"(\b(\d+(?:\.\d+)?\s?[km](?![\w])[- ]?(?:tokens?[- ]?|-token )?(?:of )?(?:context|ctx)\b)|)"
                   R"(\b((?:\d{4,}|\d{1,3}(?:,\d{3})+)[- ]?tokens?[- ]?(?:of )?context\b)|)"
                   R"(\b(context(?:(?: window| length| size)\s+(?:of\s+)?|\s+of\s+|\s+up to\s+)(?:up to\s+)?(?:\d+\s?[km]\b|\d{4,}|\d{1,3},\d{3}))|)"
                   R"(\bmillion[- ]token\b)");
+}
+
+std::vector<Pattern> make_patterns() {
+  std::vector<Pattern> p;
+  add_quality_patterns(p);
+  add_comparison_patterns(p);
+  add_ranking_patterns(p);
+  add_number_patterns(p);
   return p;
 }
 

@@ -29,6 +29,36 @@ std::string version_string(uint32_t v) {
          std::to_string(VK_API_VERSION_PATCH(v));
 }
 
+// Why device d cannot be used, so the error can say it (empty when it can); *family: its first compute
+// queue family.
+std::string why_unusable(const Api& vk, VkPhysicalDevice d, uint32_t* family) {
+  VkPhysicalDeviceProperties p;
+  vk.vkGetPhysicalDeviceProperties(d, &p);
+  if (p.apiVersion < VK_API_VERSION_1_1) return "supports only Vulkan " + version_string(p.apiVersion);
+  VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &sg;
+  vk.vkGetPhysicalDeviceProperties2(d, &p2);
+  if (!(sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) || !(sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT))
+    return "no subgroup arithmetic in compute shaders";
+  if (sg.subgroupSize == 0 || (sg.subgroupSize & (sg.subgroupSize - 1)) != 0 || sg.subgroupSize > 128)
+    return "unusual subgroup size " + std::to_string(sg.subgroupSize);
+  uint32_t nq = 0;
+  vk.vkGetPhysicalDeviceQueueFamilyProperties(d, &nq, nullptr);
+  std::vector<VkQueueFamilyProperties> q(nq);
+  vk.vkGetPhysicalDeviceQueueFamilyProperties(d, &nq, q.data());
+  bool found = false;
+  for (uint32_t i = 0; i < nq && !found; ++i)
+    if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) { *family = i; found = true; }
+  if (!found) return "no compute queue";
+  VkPhysicalDeviceMemoryProperties mp;
+  vk.vkGetPhysicalDeviceMemoryProperties(d, &mp);
+  const VkMemoryPropertyFlags want = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  for (uint32_t i = 0; i < mp.memoryTypeCount; ++i)
+    if ((mp.memoryTypes[i].propertyFlags & want) == want) return "";
+  return "no host-visible coherent memory";
+}
+
 }  // namespace
 
 Device::Device() {
@@ -87,36 +117,13 @@ void Device::pick_device() {
                      "VK_ICD_FILENAMES selects one, e.g. /usr/share/vulkan/icd.d/lvp_icd.x86_64.json)");
   std::vector<VkPhysicalDevice> devices(n);
   check(vk_.vkEnumeratePhysicalDevices(instance_, &n, devices.data()), "vkEnumeratePhysicalDevices");
+  physical_ = devices[choose_device(devices)];
+  read_device_info();
+}
 
-  // Why each device cannot be used, so the error can say it.
-  auto unusable = [&](VkPhysicalDevice d, uint32_t* family) -> std::string {
-    VkPhysicalDeviceProperties p;
-    vk_.vkGetPhysicalDeviceProperties(d, &p);
-    if (p.apiVersion < VK_API_VERSION_1_1) return "supports only Vulkan " + version_string(p.apiVersion);
-    VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
-    p2.pNext = &sg;
-    vk_.vkGetPhysicalDeviceProperties2(d, &p2);
-    if (!(sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) || !(sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT))
-      return "no subgroup arithmetic in compute shaders";
-    if (sg.subgroupSize == 0 || (sg.subgroupSize & (sg.subgroupSize - 1)) != 0 || sg.subgroupSize > 128)
-      return "unusual subgroup size " + std::to_string(sg.subgroupSize);
-    uint32_t nq = 0;
-    vk_.vkGetPhysicalDeviceQueueFamilyProperties(d, &nq, nullptr);
-    std::vector<VkQueueFamilyProperties> q(nq);
-    vk_.vkGetPhysicalDeviceQueueFamilyProperties(d, &nq, q.data());
-    bool found = false;
-    for (uint32_t i = 0; i < nq && !found; ++i)
-      if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) { *family = i; found = true; }
-    if (!found) return "no compute queue";
-    VkPhysicalDeviceMemoryProperties mp;
-    vk_.vkGetPhysicalDeviceMemoryProperties(d, &mp);
-    const VkMemoryPropertyFlags want = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    for (uint32_t i = 0; i < mp.memoryTypeCount; ++i)
-      if ((mp.memoryTypes[i].propertyFlags & want) == want) return "";
-    return "no host-visible coherent memory";
-  };
-
+// QUANT_VULKAN_DEVICE's device, else the usable one of the most preferred type; sets queue_family_.
+int Device::choose_device(const std::vector<VkPhysicalDevice>& devices) {
+  const uint32_t n = static_cast<uint32_t>(devices.size());
   int chosen = -1;
   const char* env = std::getenv("QUANT_VULKAN_DEVICE");
   if (env && *env) {
@@ -124,7 +131,7 @@ void Device::pick_device() {
     long idx = std::strtol(env, &end, 10);
     if (*end != '\0' || idx < 0 || idx >= static_cast<long>(n))
       throw InputError("QUANT_VULKAN_DEVICE=" + std::string(env) + ": not a device index in 0.." + std::to_string(n - 1));
-    std::string why = unusable(devices[idx], &queue_family_);
+    std::string why = why_unusable(vk_, devices[idx], &queue_family_);
     if (!why.empty()) throw InputError("QUANT_VULKAN_DEVICE=" + std::string(env) + ": device unusable: " + why);
     chosen = static_cast<int>(idx);
   } else {
@@ -132,7 +139,7 @@ void Device::pick_device() {
     std::string reasons;
     for (uint32_t i = 0; i < n; ++i) {
       uint32_t family = 0;
-      std::string why = unusable(devices[i], &family);
+      std::string why = why_unusable(vk_, devices[i], &family);
       VkPhysicalDeviceProperties p;
       vk_.vkGetPhysicalDeviceProperties(devices[i], &p);
       if (!why.empty()) {
@@ -147,8 +154,11 @@ void Device::pick_device() {
     }
     if (chosen < 0) throw InputError("--backend vulkan: no usable Vulkan device (" + reasons + ")");
   }
-  physical_ = devices[chosen];
+  return chosen;
+}
 
+// info_ from physical_'s properties.
+void Device::read_device_info() {
   VkPhysicalDeviceProperties p;
   vk_.vkGetPhysicalDeviceProperties(physical_, &p);
   VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};

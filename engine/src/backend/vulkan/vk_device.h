@@ -73,6 +73,8 @@ class Device {
 
  private:
   void pick_device();
+  int choose_device(const std::vector<VkPhysicalDevice>& devices);
+  void read_device_info();
   void create_device();
   void begin();
   VkBufferView view(const Buffer& b, VkFormat format);
