@@ -189,5 +189,23 @@ TEST(BenchAllCli, ClaimsLintWithAPatternThatMatchesNothing) {
   EXPECT_NE(missing.exit_code, 0) << "a named file that does not exist is still an error";
 }
 
+// scripts/release-sweep refuses a version, shard count or suite that would not make a plain folder name,
+// before it builds or writes anything (exit 2, one line naming the argument).
+TEST(BenchAllCli, ReleaseSweepScriptChecksItsArguments) {
+  const std::string script = std::string(QUANT_SOURCE_DIR) + "/scripts/release-sweep";
+  const struct { std::vector<std::string> args; const char* says; } cases[] = {
+      {{"../x"}, "VERSION '../x' is not a plain name"},
+      {{"1.0", "0"}, "N '0' is not a shard count"},
+      {{"1.0", "4", "a/b"}, "SUITE 'a/b' is not a plain name"},
+      {{}, "usage: scripts/release-sweep"}};
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {"/bin/bash", script};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const ProcessResult r = run_process(argv, {}, 60);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(has(r.err, c.says)) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace quant::harness
