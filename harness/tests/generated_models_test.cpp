@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "harness/stats/analysis.h"
+#include "harness/judge/counts_calibrate.h"
 #include "harness/plan/cells.h"
 #include "harness/plan/inputs.h"
 #include "harness/sweep/journal.h"
@@ -202,6 +203,24 @@ TEST(ShippedSuites, EverySuiteHasTheDefaultPairAndPrHasARealLayerShape) {
   for (const auto& m : release.models) generated += m.synth.has_value();
   EXPECT_GE(release.models.size(), 6u);
   EXPECT_GE(generated, 4);
+}
+
+// calibrate's count runs use the suite cut down to its counts entry; it must still load, even where a
+// model lists its own variants (pr: stories260K on cpu and llama.cpp only).
+TEST(ShippedSuites, EveryCountsOnlySuiteLoads) {
+  const std::string root = QUANT_SOURCE_DIR;
+  const VariantSet set = load_variants(root + "/harness/variants.json");
+  const std::string dir = test::temp_dir("counts-only-suites");
+  int with_counts = 0;
+  for (const char* name : {"smoke", "pr", "release"}) {
+    const std::string out = dir + "/" + name + "-counts.json";
+    if (write_counts_only_suite(suite_path(root, name), out).empty()) continue;
+    ++with_counts;
+    Suite s;
+    ASSERT_NO_THROW(s = load_suite(out, set)) << name;
+    EXPECT_EQ(s.variants, std::vector<std::string>{"counts"}) << name;
+  }
+  EXPECT_GE(with_counts, 1) << "the pr suite has count cells";
 }
 
 TEST(PlanEstimate, JournalTimesFirstThenModelSize) {

@@ -96,6 +96,14 @@ std::string write_counts_only_suite(const std::string& suite_file, const std::st
   s["metrics"] = json::object();
   s.erase("speed_overrides");
   s["variants"] = json::array({s["counts"].at("variant")});
+  // A model's own variants and speed settings refer to what this suite no longer has; counts.models picks
+  // the models and the counts entry its settings.
+  if (s.contains("models") && s["models"].is_array())
+    for (auto& m : s["models"])
+      if (m.is_object()) {
+        m.erase("variants");
+        m.erase("speed");
+      }
   s["name"] = s.value("name", "suite");  // the same suite name: its baselines stay comparable
   write_text_file(out_file, s.dump(2) + "\n");
   return out_file;
