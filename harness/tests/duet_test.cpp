@@ -144,6 +144,21 @@ TEST(Duet, CalibrateCommandRunsDuetSweepsAndReadsTheMethodBack) {
   EXPECT_NE(bad.err.find("--method: unknown method 'lockstep'"), std::string::npos) << bad.err;
 }
 
+// Separate processes with 3 pairs per cell can never reach alpha: refused before any sweep runs.
+TEST(Duet, CalibrateRefusesTooFewProcessesToDecide) {
+  DuetFixture f;
+  const std::string out = f.p.root + "/cal-few";
+  const ProcessResult r = run_process({BENCH_ALL_BIN, "--root", f.p.root, "calibrate", "--suite", f.p.suite_file,
+                                       "--variants", f.p.variants_file, "--binary", FAKE_QUANT_BIN, "--pairs", "3",
+                                       "--thresholds", std::string(QUANT_SOURCE_DIR) + "/baselines/thresholds.json",
+                                       "--out", out},
+                                      {}, 60);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--pairs 3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use --pairs 6 or more"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "nothing run, nothing written";
+}
+
 // The real engine: stories260K served by two quant processes. Big effects only (timing on a shared
 // machine): a head 50% slower (QUANT_TEST_SLOWDOWN_PCT) must be flagged; an A/A duet must not move 25%.
 TEST(Duet, RealQuantFlagsAHalvedHeadAndNotItself) {

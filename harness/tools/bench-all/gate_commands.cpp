@@ -28,6 +28,8 @@
 #include "harness/util/paths.h"
 #include "harness/plan/suite.h"
 #include "harness/judge/thresholds.h"
+#include "harness/stats/format.h"
+#include "harness/stats/rank_tests.h"
 #include "harness/measure/variant_build.h"
 #include "quant/error.h"
 
@@ -334,6 +336,21 @@ CountCalibration calibrate_count_runs(const std::string& root, const CalibrateAr
   return runs.empty() ? CountCalibration{} : calibrate_counts(runs, t);
 }
 
+// Separate processes give `pairs` samples per arm and cell: below 6 neither rank test can reach alpha
+// (3 pairs: Mann-Whitney's smallest p is 0.1, the signed-rank test's 0.25), so every MDE would come out
+// "> 80%" after a long run. Say so before running anything.
+void refuse_undecidable_pairs(int pairs, double alpha) {
+  const double mw = mann_whitney_min_p(pairs, pairs), sr = wilcoxon_min_p(pairs);
+  if (mw < alpha && sr < alpha) return;
+  int enough = pairs;
+  while (mann_whitney_min_p(enough, enough) >= alpha || wilcoxon_min_p(enough) >= alpha) ++enough;
+  throw InputError("--pairs " + std::to_string(pairs) + ": with " + std::to_string(pairs) +
+                   " processes per arm the smallest p the tests can reach is " + fmt("%.3g", mw) +
+                   " (Mann-Whitney) / " + fmt("%.3g", sr) + " (signed rank), not below alpha " + fmt("%.3g", alpha) +
+                   ": no slowdown could be detected; use --pairs " + std::to_string(enough) + " or more",
+                   2);
+}
+
 }  // namespace
 
 int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
@@ -342,6 +359,7 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
   const std::string tpath = a.thresholds.empty() ? thresholds_path(root) : a.thresholds;
   const Thresholds current = load_thresholds(tpath);
   std::vector<PairedRun> sweeps;
+  if (a.from.empty() && method == "processes") refuse_undecidable_pairs(a.pairs, current.alpha);
   const std::string dir = a.out.empty() ? (a.from.empty() ? fresh_dir(root, "calibrate") : a.from) : a.out;
   // The load while it ran is part of the evidence: a shared machine's noise sets what it can see.
   json evidence{{"load_average_start", load_average_now()}, {"from", a.from},
