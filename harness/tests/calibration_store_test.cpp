@@ -76,6 +76,26 @@ TEST(CalibrationStore, MethodsCalibratedApartAreKeptSideBySide) {
   EXPECT_EQ(t.calibration["counts"]["comparisons"], 24);
 }
 
+// Count runs calibrated on their own (no timing sweeps): the stored evidence names the count runs'
+// machine and suite, not the empty timing calibration's, and no timing kind or run is added.
+TEST(CalibrationStore, CountsOnlyCalibrationKeepsItsOwnIdentity) {
+  Thresholds t = test::fixed_thresholds(0.1, 0.1, 0.1);
+  Calibration none;  // what calibrate() returns without sweeps
+  none.recommended.calibration = {{"counts", {{"runs", 3}, {"comparisons", 240}, {"false_alarms", 0}, {"mde", 0.01},
+                                              {"date", "2026-12-07T15:40:00Z"}, {"machine", "AMD EPYC, 2 cores"},
+                                              {"suite", "pr"}}}};
+  t = store_calibration(t, none, {{"load_average_start", {0.5, 0.6, 0.9}}});
+  const auto& ev = t.calibration["counts"]["evidence"];
+  EXPECT_EQ(ev["machine"], "AMD EPYC, 2 cores");
+  EXPECT_EQ(ev["suite"], "pr");
+  EXPECT_EQ(ev["method"], "counts");
+  EXPECT_EQ(ev["runs"], 3);
+  EXPECT_EQ(ev["load_average_start"][0], 0.5);
+  EXPECT_TRUE(t.calibration["kinds"].empty());
+  EXPECT_TRUE(t.calibration["runs"].empty());
+  EXPECT_DOUBLE_EQ(t.timing.at("tg_tok_s").compare, 0.1);
+}
+
 TEST(CalibrationStore, FooterStatesFalseAlarmsAndDetectableSlowdownPerMethod) {
   Thresholds t = test::fixed_thresholds(0.1, 0.1, 0.1);
   t = store_calibration(t, calibration("processes", {kind("tg_tok_s", "ratio", 0.1, 0.5), kind("tg_tok_s", "compare", 0.1, 0.5)}),

@@ -71,8 +71,12 @@ Thresholds store_calibration(const Thresholds& current, const Calibration& c, co
                 "95% of trials) are measured at that threshold";
   if (c.recommended.calibration.is_object() && c.recommended.calibration.contains("counts"))
   {
-    cal["counts"] = c.recommended.calibration["counts"];
-    cal["counts"]["evidence"] = run;
+    // The count runs' own identity, not the timing sweeps' (a counts-only run has none).
+    json& counts = cal["counts"] = c.recommended.calibration["counts"];
+    json ev = evidence.is_object() ? evidence : json::object();
+    ev.update({{"date", counts.value("date", c.date)}, {"machine", counts.value("machine", c.machine)},
+               {"suite", counts.value("suite", c.suite)}, {"method", "counts"}, {"runs", counts.value("runs", 0)}});
+    counts["evidence"] = ev;
   }
   t.calibration = cal;
   return t;

@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "harness/judge/count_gate.h"
+#include "harness/measure/quant_run.h"
+#include "harness/store/baseline.h"
 #include "harness/stats/format.h"
 #include "harness/util/json_check.h"
 
@@ -29,6 +31,11 @@ CellResult inflated(const CellResult& c, double s) {
 CountCalibration calibrate_counts(const std::vector<Results>& runs, const Thresholds& t) {
   CountCalibration c;
   c.runs = static_cast<int>(runs.size());
+  if (runs.empty()) return c;
+  c.date = utc_now();
+  const std::optional<Machine> m = machine_of(runs[0]);
+  c.machine = m ? m->text() : "unknown";
+  c.suite = runs[0].suite_name;
   if (runs.size() < 2) return c;
   std::vector<std::pair<const CellResult*, const CellResult*>> pairs;
   for (const auto& cell : runs[0].cells) {
@@ -86,6 +93,8 @@ json count_calibration_json(const CountCalibration& c) {
   return {{"runs", c.runs},           {"cells", c.cells},
           {"comparisons", c.comparisons}, {"false_alarms", c.false_alarms},
           {"worst_deviation", c.worst_deviation}, {"mde", c.mde},
+          {"date", c.date},           {"machine", c.machine},
+          {"suite", c.suite},
           {"method", "every ordered pair of count runs of one build; MDE = smallest increase of instructions per "
                      "token (0.1% steps) flagged in every comparison"}};
 }

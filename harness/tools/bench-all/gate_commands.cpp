@@ -415,7 +415,8 @@ int cmd_calibrate(const Common& c, const CalibrateArgs& a) {
     evidence["from"] = a.from;
   }
   if (counts.runs > 0) cal.recommended.calibration["counts"] = count_calibration_json(counts);
-  const std::string md = render_calibration_markdown(cal) + (counts.runs > 0 ? render_count_calibration(counts) : "");
+  const std::string md = (sweeps.empty() ? "" : render_calibration_markdown(cal)) +
+                         (counts.runs > 0 ? render_count_calibration(counts) : "");
   write_text_file((fs::path(dir) / "calibration.md").string(), md);
   write_text_file((fs::path(dir) / "calibration.json").string(), calibration_json(cal).dump(1) + "\n");
   std::fputs(md.c_str(), stdout);

@@ -17,6 +17,7 @@ struct CountCalibration {
   int runs = 0, cells = 0, comparisons = 0, false_alarms = 0;
   double worst_deviation = 0;  // largest |1 - ratio| of instructions per token between two runs
   double mde = 0;              // smallest extra fraction of instructions per token flagged in every comparison
+  std::string date, machine, suite;  // when it was computed; the machine and suite of the runs
 };
 
 CountCalibration calibrate_counts(const std::vector<Results>& runs, const Thresholds& t);
