@@ -208,7 +208,7 @@ TEST(Claims, ReleaseNotesTablesMustEqualTheirStoredResults) {
   EXPECT_NE(prose.out.find("uses claim wording ('2x' (factor), 'faster than' (comparative))"), std::string::npos) << prose.out;
 
   // Release notes whose results are gone cannot be traced.
-  fs::remove(root + "/reports/releases/0.1.0.results.json");
+  fs::remove(root + "/reports/releases/0.1.0.results.json.gz");
   const ProcessResult orphan = lint();
   EXPECT_EQ(orphan.exit_code, 1);
   EXPECT_NE(orphan.out.find("its numbers cannot be traced to results"), std::string::npos) << orphan.out;

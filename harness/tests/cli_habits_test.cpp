@@ -184,7 +184,7 @@ TEST(BenchAllCli, ClaimsLintWithAPatternThatMatchesNothing) {
   test::write_file(dir + "/reports/releases/0.1.md", "# notes\n");
   const ProcessResult matched = bench_all({"claims", "--claims", claims, "--lint", dir + "/reports/releases/*.md"});
   EXPECT_EQ(matched.exit_code, 1) << "the matching release notes are linted (and lack their results)";
-  EXPECT_TRUE(has(matched.out, "0.1.results.json beside it")) << matched.out;
+  EXPECT_TRUE(has(matched.out, "0.1.results.json.gz beside it")) << matched.out;
   const ProcessResult missing = bench_all({"claims", "--claims", claims, "--lint", dir + "/nope.md"});
   EXPECT_NE(missing.exit_code, 0) << "a named file that does not exist is still an error";
 }

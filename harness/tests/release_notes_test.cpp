@@ -5,6 +5,9 @@
 #include "harness/stats/analysis.h"
 #include "harness/util/process.h"
 #include "harness/report/release_notes.h"
+#include "harness/util/gzip.h"
+#include "harness/util/json_check.h"
+#include "quant/error.h"
 #include "harness/store/results.h"
 #include "harness_test_support.h"
 
@@ -19,12 +22,40 @@ TEST(ReleaseNotes, VersionsOrderNumerically) {
   EXPECT_TRUE(version_less("v1.2", "1.10"));
   EXPECT_FALSE(version_less("1.0", "1.0"));
   const std::string dir = test::temp_dir("releases");
-  for (const char* v : {"0.10.0", "0.2.0", "0.9.1"}) test::write_file(dir + "/" + v + ".results.json", "{}");
+  for (const char* v : {"0.10.0", "0.2.0", "0.9.1"}) test::write_file(dir + "/" + v + ".results.json.gz", "{}");
   test::write_file(dir + "/0.9.1.md", "notes");
   EXPECT_EQ(stored_versions(dir), (std::vector<std::string>{"0.2.0", "0.9.1", "0.10.0"}));
   EXPECT_EQ(previous_version(dir, "0.10.0"), "0.9.1");
   EXPECT_EQ(previous_version(dir, "1.0.0"), "0.10.0");
   EXPECT_FALSE(previous_version(dir, "0.1.0").has_value());
+}
+
+// Stored release results are gzipped JSON; a file that is not gzip, or one that would inflate past the
+// input limit, is refused with its path.
+TEST(ReleaseNotes, StoredResultsAreGzippedAndCheckedWhenRead) {
+  const std::string dir = test::temp_dir("gz");
+  const std::string text = test::read_file(test::fixture("results-release-small.json"));
+  const std::string gz = gzip_bytes(text);
+  EXPECT_LT(gz.size(), text.size() / 3);
+  EXPECT_EQ(gunzip_bytes(gz, "x.gz", 1 << 30), text);
+  test::write_file(stored_results_path(dir, "1.0"), gz);
+  EXPECT_EQ(load_results(stored_results_path(dir, "1.0")).cells.size(),
+            load_results(test::fixture("results-release-small.json")).cells.size());
+  test::write_file(dir + "/plain.json.gz", text);
+  try {
+    read_json_file(dir + "/plain.json.gz");
+    ADD_FAILURE() << "plain JSON named .gz was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("plain.json.gz: not valid gzip data"), std::string::npos) << e.what();
+  }
+  test::write_file(dir + "/cut.json.gz", gz.substr(0, gz.size() / 2));
+  EXPECT_THROW(read_json_file(dir + "/cut.json.gz"), InputError);
+  try {
+    gunzip_bytes(gzip_bytes(std::string(3 << 20, ' ')), "big.gz", 1 << 20);
+    ADD_FAILURE() << "a bomb past the limit was inflated";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.gz: decompresses to more than"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ReleaseNotes, WhatChangedComesFromThePreviousReleasesResults) {
@@ -38,8 +69,8 @@ TEST(ReleaseNotes, WhatChangedComesFromThePreviousReleasesResults) {
     if (c["id"] == "cpu/stories260K/fp16,fp16/ppl/tinystories_a/c256") c["runs"][0]["sample"]["ppl"] = 6.7;
   }
   const std::string dir = test::temp_dir("prev");
-  test::write_file(dir + "/0.1.0.results.json", prev_doc.dump());
-  const PreviousRelease prev{"0.1.0", load_results(dir + "/0.1.0.results.json")};
+  test::write_file(stored_results_path(dir, "0.1.0"), gzip_bytes(prev_doc.dump()));
+  const PreviousRelease prev{"0.1.0", load_results(stored_results_path(dir, "0.1.0"))};
   const std::string md = render_release_notes("0.2.0", now, analyze(now), prev, "");
   EXPECT_NE(md.find("# quant 0.2.0: benchmark tables"), std::string::npos);
   EXPECT_NE(md.find("| fp32 / fp32 | 32 | 1280 |"), std::string::npos) << md;

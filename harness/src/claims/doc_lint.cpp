@@ -291,7 +291,7 @@ std::vector<LintProblem> lint_release_notes(const std::string& md_path, const Cl
   const fs::path md(md_path);
   const std::string version = md.stem().string();
   const fs::path dir = md.parent_path();
-  const std::string stored = (dir / (version + ".results.json")).string();
+  const std::string stored = stored_results_path(dir.string(), version);
   const std::string text = read_text(md_path);
   if (text.find(kPreviewMarker) != std::string::npos)  // `release-notes --preview` output placed as a release
     return {{md_path, 1, std::string("marked '") + kPreviewMarker + "': a preview is not a release (release notes "
@@ -306,7 +306,7 @@ std::vector<LintProblem> lint_release_notes(const std::string& md_path, const Cl
     problems.push_back({md_path, 1, "methodology rule " + v.rule + " fails on " + stored + ": " + v.message});
   std::optional<PreviousRelease> prev;
   if (const auto pv = previous_version(dir.string(), version))
-    prev = PreviousRelease{*pv, load_results((dir / (*pv + ".results.json")).string())};
+    prev = PreviousRelease{*pv, load_results(stored_results_path(dir.string(), *pv))};
   const std::string fresh = render_release_notes(version, now, analyze(now), prev, "");
   const auto have = table_rows(text), want = table_rows(fresh);
   for (size_t i = 0; i < std::max(have.size(), want.size()); ++i) {

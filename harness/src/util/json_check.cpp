@@ -1,4 +1,5 @@
 #include "harness/util/json_check.h"
+#include "harness/util/gzip.h"
 
 #include <cctype>
 #include <cerrno>
@@ -231,6 +232,7 @@ json read_json_file(const std::string& path) {
   if (fs::exists(st) && fs::file_size(path, ec) > kMaxJsonBytes)
     throw InputError(path + ": larger than the " + std::to_string(kMaxJsonBytes >> 20) +
                      " MiB a bench-all JSON input may have");
+  if (path.ends_with(".gz")) return parse_json_text(gunzip_bytes(read_text(path), path, kMaxJsonBytes), path);
   return parse_json_text(read_text(path), path);
 }
 

@@ -15,6 +15,7 @@
 #include "harness/claims/claims.h"
 #include "harness/stats/format.h"
 #include "harness/stats/rank_tests.h"
+#include "harness/util/gzip.h"
 #include "harness/util/json_check.h"
 #include "harness/judge/methodology.h"
 #include "harness/report/outputs.h"
@@ -253,13 +254,13 @@ int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
   if (now.suite_name != "release")
     throw InputError(results_path + ": results of suite '" + now.suite_name + "', release notes need the release suite");
   const std::string md = (fs::path(dir) / (a.version + ".md")).string();
-  const std::string stored = (fs::path(dir) / (a.version + ".results.json")).string();
+  const std::string stored = stored_results_path(dir, a.version);
   if (!a.force && (fs::exists(md) || fs::exists(stored)))
     throw InputError(md + ": release " + a.version + " exists already (use --force to regenerate it)");
   std::optional<PreviousRelease> prev;
   const std::optional<std::string> pv = a.previous.empty() ? previous_version(dir, a.version) : a.previous;
   if (pv) {
-    const std::string p = (fs::path(dir) / (*pv + ".results.json")).string();
+    const std::string p = stored_results_path(dir, *pv);
     if (!fs::exists(p)) throw InputError("--previous " + *pv + ": " + p + " does not exist");
     prev = PreviousRelease{*pv, load_results(p)};
   }
@@ -271,7 +272,7 @@ int cmd_release_notes(const Common& c, const ReleaseArgs& a) {
                                               results_path + ")" : ""));
   const std::string claims = release_claims_section(claims_path(root), "../../claims/claims.json", now);
   const Analysis an = analyze(now);
-  write_text_file(stored, results_to_json(now, to_json(an)).dump(1) + "\n");
+  write_text_file(stored, gzip_bytes(results_to_json(now, to_json(an)).dump(1) + "\n"));
   write_text_file(md, render_release_notes(a.version, now, an, prev, claims));
   std::printf("bench-all: wrote %s (and %s)%s\n", md.c_str(), stored.c_str(),
               prev ? (", compared with " + prev->version).c_str() : ", no earlier release to compare with");

@@ -465,7 +465,7 @@ std::shared_ptr<GateCommands> add_gate_commands(CLI::App& app) {
   g->claims_cmd = app.add_subcommand("claims", "check claims/claims.json against results and lint documents' claims");
   g->claims_cmd->add_option("--claims", cl.claims, "claims file (default: claims/claims.json)");
   g->claims_cmd->add_option("--results", cl.results, "results.json the claims are checked against");
-  g->claims_cmd->add_option("--lint", cl.lint, "Markdown files to lint (reports/releases/X.md use X.results.json)");
+  g->claims_cmd->add_option("--lint", cl.lint, "Markdown files to lint (reports/releases/X.md use X.results.json.gz)");
   g->claims_cmd->add_option("--out", cl.out, "folder for claims.md and claims.json");
   g->claims_cmd->add_option("--summary", cl.summary, "also append the Markdown report to this file");
 

@@ -28,7 +28,9 @@ inline constexpr const char* kPreviewMarker = "preview, not a release";
 std::string render_release_preview(const std::string& results_file, const Results& now, const Analysis& a,
                                    const std::vector<std::string>& rules);
 
-// Versions with stored results in `dir` (X.results.json), ordered oldest first by version number.
+// Where a release's results are stored beside its notes: dir/X.results.json.gz (gzipped JSON).
+std::string stored_results_path(const std::string& dir, const std::string& version);
+// Versions with stored results in `dir` (X.results.json.gz), ordered oldest first by version number.
 std::vector<std::string> stored_versions(const std::string& dir);
 // The newest stored version older than `version` (by version order), if any.
 std::optional<std::string> previous_version(const std::string& dir, const std::string& version);
