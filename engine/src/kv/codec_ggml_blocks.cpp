@@ -33,9 +33,10 @@ float saturated_scale(float d, uint8_t* dst) {
 }
 
 struct Q8_0Format {
-  static constexpr bool kShift = false, kOutliers = false;
+  static constexpr bool kScale = true, kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
-  Header header(const uint8_t* block) const { return {load_f16(block), 0}; }
+  template <class Half = kv::ScalarHalf>
+  Header header(const uint8_t* block) const { return {Half::load(block), 0}; }
   float code(size_t, const uint8_t* block, int j) const { return static_cast<int8_t>(block[2 + j]); }
 #ifdef QUANT_X86_TARGETS
   struct Groups {
@@ -49,11 +50,12 @@ struct Q8_0Format {
 };
 
 struct Q4_0Format {
-  static constexpr bool kShift = true, kOutliers = false;
+  static constexpr bool kScale = true, kShift = true, kOutliers = false;
   std::vector<BlockSpec> blocks;
   int half = 0;  // B / 2
+  template <class Half = kv::ScalarHalf>
   Header header(const uint8_t* block) const {
-    const float d = load_f16(block);
+    const float d = Half::load(block);
     return {d, -8 * d};
   }
   float code(size_t, const uint8_t* block, int j) const {

@@ -13,8 +13,9 @@ using kv::BlockSpec;
 using kv::Header;
 
 struct Fp32Format {
-  static constexpr bool kShift = false, kOutliers = false;
+  static constexpr bool kScale = false, kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
+  template <class Half = kv::ScalarHalf>
   Header header(const uint8_t*) const { return {}; }
   float code(size_t, const uint8_t* block, int j) const {
     float v;
@@ -32,8 +33,9 @@ struct Fp32Format {
 };
 
 struct Fp16Format {
-  static constexpr bool kShift = false, kOutliers = false;
+  static constexpr bool kScale = false, kShift = false, kOutliers = false;
   std::vector<BlockSpec> blocks;
+  template <class Half = kv::ScalarHalf>
   Header header(const uint8_t*) const { return {}; }
   float code(size_t, const uint8_t* block, int j) const { return kv::load_f16(block + 2 * j); }
 #ifdef QUANT_X86_TARGETS

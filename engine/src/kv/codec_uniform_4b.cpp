@@ -16,10 +16,11 @@ using kv::Header;
 using kv::load_f16;
 
 struct Uniform4bFormat {
-  static constexpr bool kShift = true, kOutliers = false;
+  static constexpr bool kScale = true, kShift = true, kOutliers = false;
   std::vector<BlockSpec> blocks;
+  template <class Half = kv::ScalarHalf>
   Header header(const uint8_t* block) const {
-    const float min = load_f16(block), step = load_f16(block + 2);
+    const float min = Half::load(block), step = Half::load(block + 2);
     return {step, min + 0.5f * step};
   }
   float code(size_t, const uint8_t* block, int j) const { return (block[4 + j / 2] >> (4 * (j & 1))) & 15; }

@@ -3,14 +3,17 @@
 // decodes as x_j = scale * c_j + shift, where (scale, shift) come from the block's header and c_j from its
 // codes. A type describes only that, as a "format" F:
 //   std::vector<BlockSpec> blocks;                           // where each block sits
-//   Header header(const uint8_t* block) const;               // {scale, shift}
+//   template <class Half> Header header(const uint8_t* block) const;  // {scale, shift}; fp16 fields are
+//       read with Half::load (simd.h: ScalarHalf for the scalar kernels, F16cHalf for the AVX2 ones)
 //   float code(size_t b, const uint8_t* block, int j) const; // c_j of block b (scalar kernels)
 //   Groups groups(size_t b) const;                           // AVX2 kernels: an object whose
 //       __m256 operator()(const uint8_t* block, int g, int n_groups) const gives c_{8g..8g+7}
 //       (both compiled for AVX2: QUANT_AVX2_FN, or defined in a QUANT_AVX2_BEGIN region)
+//   static constexpr bool kScale;     // false: the scale is always 1 (value sums read the weights in place)
 //   static constexpr bool kShift;     // shift != 0: scores use the query's block sums (after the query)
 //   static constexpr bool kOutliers;  // extra exact coordinates, added on top of scale * c_j + shift:
-//   int outliers(const uint8_t* block, size_t b, int* idx, float* value) const;  (at most kMaxOutliers)
+//   template <class Half> int outliers(const uint8_t* block, size_t b, int* idx, float* value) const;
+//       (at most kMaxOutliers)
 // Scores are sum_blocks scale * <q_b, c_b> (+ shift * sum(q_b)); values are summed in the same way. Codes
 // are never turned into a stored vector. Up to 8 query heads share one pass over the key rows (4 over the
 // value rows), so each group of codes is decoded once per KV head (8 query heads) rather than per query head.
@@ -125,7 +128,7 @@ inline void score_row(const F& f, const float* const* q, int qdim, const float* 
       const __m256 c0 = group(block, g, n_groups);
       for (int h = 0; h < H; ++h) even[h] = _mm256_fmadd_ps(c0, _mm256_loadu_ps(q[h] + s.offset + 8 * g), even[h]);
     }
-    const Header hd = f.header(block);
+    const Header hd = f.template header<F16cHalf>(block);
     const __m256 scale = _mm256_set1_ps(hd.scale);
     for (int h = 0; h < H; ++h) {
       acc[h] = _mm256_fmadd_ps(scale, _mm256_add_ps(even[h], odd[h]), acc[h]);
@@ -134,7 +137,7 @@ inline void score_row(const F& f, const float* const* q, int qdim, const float* 
     if constexpr (F::kOutliers) {
       int idx[kMaxOutliers];
       float value[kMaxOutliers];
-      for (int o = 0, m = f.outliers(block, b, idx, value); o < m; ++o)
+      for (int o = 0, m = f.template outliers<F16cHalf>(block, b, idx, value); o < m; ++o)
         outlier_sum = _mm_fmadd_ps(_mm_loadu_ps(&q4[static_cast<size_t>(s.offset + idx[o]) * 4]),
                                    _mm_set1_ps(value[o]), outlier_sum);
     }
@@ -179,7 +182,7 @@ inline int score_dim8_by_8(const F& f, const float* const* q, const uint8_t* row
     for (int k = 0; k < 8; ++k) {
       const uint8_t* block = rows + (i + k) * stride + f.blocks[0].bytes;
       c[k] = group(block, 0, 1);
-      scale[k] = f.header(block).scale;
+      scale[k] = f.template header<F16cHalf>(block).scale;
     }
     transpose8(c);  // c[j] lane k: coordinate j of key i + k
     const __m256 s = _mm256_load_ps(scale), zero = _mm256_setzero_ps();
@@ -228,7 +231,7 @@ void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, 
         const uint8_t* block = row + s.bytes;
         const int n_groups = s.dim / 8;
         const auto group = f.groups(b);
-        const __m256 scale = _mm256_set1_ps(one_block ? 1.0f : f.header(block).scale);
+        const __m256 scale = _mm256_set1_ps(one_block ? 1.0f : f.template header<F16cHalf>(block).scale);
         for (int g = 0; g < n_groups; ++g) {
           const __m256 c = one_block ? group(block, g, n_groups) : _mm256_mul_ps(group(block, g, n_groups), scale);
           for (int h = 0; h < 8; ++h) acc[h] = _mm256_fmadd_ps(c, _mm256_loadu_ps(q[h] + s.offset + 8 * g), acc[h]);
@@ -240,7 +243,7 @@ void score_heads(const F& f, QueryBatch qb, const uint8_t* rows, size_t stride, 
       const __m256 hi4 = _mm256_hadd_ps(_mm256_hadd_ps(acc[4], acc[5]), _mm256_hadd_ps(acc[6], acc[7]));
       alignas(32) float sum[8];
       __m256 total = _mm256_add_ps(_mm256_permute2f128_ps(lo4, hi4, 0x20), _mm256_permute2f128_ps(lo4, hi4, 0x31));
-      if (one_block) total = _mm256_mul_ps(total, _mm256_set1_ps(f.header(row + f.blocks[0].bytes).scale));
+      if (one_block) total = _mm256_mul_ps(total, _mm256_set1_ps(f.template header<F16cHalf>(row + f.blocks[0].bytes).scale));
       _mm256_store_ps(sum, total);
       for (int h = 0; h < 8; ++h) out[static_cast<size_t>(h) * n + i] = sum[h];
     }
@@ -264,14 +267,19 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
     for (size_t b = 0; b < f.blocks.size(); ++b) {
       const BlockSpec& s = f.blocks[b];
       float shift_sum[H] = {};
-      for (int k = 0; k < m; ++k) {
-        const Header hd = f.header(tile + k * stride + s.bytes);
-        for (int h = 0; h < H; ++h) {
-          const float wk = w[static_cast<size_t>(h) * n + t0 + k];
-          ws[h][k] = wk * hd.scale;
-          if constexpr (F::kShift) shift_sum[h] += wk * hd.shift;
+      // Each key's weight times its block's scale, per head; a format without scales reads the weights in
+      // place (copying them cost a few percent in a generic x86-64 build, where GCC copies with rep movs).
+      const float* wk_of[H];
+      for (int h = 0; h < H; ++h) wk_of[h] = F::kScale ? ws[h] : w + static_cast<size_t>(h) * n + t0;
+      if constexpr (F::kScale || F::kShift)
+        for (int k = 0; k < m; ++k) {
+          const Header hd = f.template header<F16cHalf>(tile + k * stride + s.bytes);
+          for (int h = 0; h < H; ++h) {
+            const float wk = w[static_cast<size_t>(h) * n + t0 + k];
+            ws[h][k] = wk * hd.scale;
+            if constexpr (F::kShift) shift_sum[h] += wk * hd.shift;
+          }
         }
-      }
       const int n_groups = s.dim / 8;
       const auto group = f.groups(b);
       const uint8_t* first = tile + s.bytes;
@@ -286,7 +294,7 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
           __m256 c[G];
           for (int j = 0; j < G; ++j) c[j] = group(block, g + j, n_groups);
           for (int h = 0; h < H; ++h) {
-            const __m256 wk = _mm256_broadcast_ss(&ws[h][k]);
+            const __m256 wk = _mm256_broadcast_ss(&wk_of[h][k]);
             for (int j = 0; j < G; ++j) a[h][j] = _mm256_fmadd_ps(wk, c[j], a[h][j]);
           }
         }
@@ -310,7 +318,7 @@ void accumulate_heads(const F& f, const float* w, const uint8_t* rows, size_t st
           const __m128 w4 = _mm_load_ps(wk);
           int idx[kMaxOutliers];
           float value[kMaxOutliers];
-          for (int o = 0, n_out = f.outliers(first + k * stride, b, idx, value); o < n_out; ++o) {
+          for (int o = 0, n_out = f.template outliers<F16cHalf>(first + k * stride, b, idx, value); o < n_out; ++o) {
             float* a4 = &acc4[static_cast<size_t>(s.offset + idx[o]) * 4];
             _mm_storeu_ps(a4, _mm_fmadd_ps(w4, _mm_set1_ps(value[o]), _mm_loadu_ps(a4)));
           }

@@ -116,19 +116,21 @@ QUANT_AVX2_END
 // plus the outliers' residuals.
 template <int kBits, bool kWithOutliers>
 struct TurboFormat {
-  static constexpr bool kShift = false, kOutliers = kWithOutliers;
+  static constexpr bool kScale = true, kShift = false, kOutliers = kWithOutliers;
   std::vector<BlockSpec> blocks;
   std::vector<TurboTable> tables;  // per block
 
-  Header header(const uint8_t* block) const { return {load_f16(block), 0}; }
+  template <class Half = ScalarHalf>
+  Header header(const uint8_t* block) const { return {Half::load(block), 0}; }
   float code(size_t b, const uint8_t* block, int j) const { return tables[b].value[turbo_get_code(block + 2, j, kBits)]; }
   // Outliers: n index bytes, then n fp16 residuals, after the codes. Fills idx/value, returns n.
+  template <class Half = ScalarHalf>
   int outliers(const uint8_t* block, size_t b, int* idx, float* value) const {
     const int n = tables[b].n_outliers;
     const uint8_t* p = block + 2 + turbo_codes_bytes(blocks[b].dim, kBits);
     for (int o = 0; o < n; ++o) {
       idx[o] = p[o];
-      value[o] = load_f16(p + n + 2 * o);
+      value[o] = Half::load(p + n + 2 * o);
     }
     return n;
   }
