@@ -69,6 +69,11 @@ const KernelSet& active_kernels() {
 
 }  // namespace
 
+// Bytes between two tokens' int8 rows. A batch kernel reads 4-8 tokens' rows side by side; rows a multiple
+// of 1 KiB apart (K = 2048, say) would all fall into the same few L1 sets and evict each other, so such
+// strides get one cache line more (docs/cpu-kernels.md, "Batch (prefill)").
+static size_t token_stride(size_t bytes) { return bytes % 1024 == 0 ? bytes + 64 : bytes; }
+
 static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActStorage& st) {
   QActs a;
   a.fmt = info.fmt;
@@ -81,17 +86,17 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
   switch (info.fmt) {
     case ActFormat::f32: break;
     case ActFormat::q8_32:
-      a.ld_qs = K;
+      a.ld_qs = token_stride(K);
       a.ld_d = K / kQK;
       break;
     case ActFormat::q8_256:
-      a.ld_qs = K;
+      a.ld_qs = token_stride(K);
       a.ld_d = K / kQK_K;
       a.ld_bsums = K / 16;
       break;
     case ActFormat::q8_pair: {
       const size_t pairs = (K / kQK + 1) / 2;
-      a.ld_qs = pairs * 64;
+      a.ld_qs = token_stride(pairs * 64);
       a.ld_g = static_cast<size_t>(K / kQK / 8) * 8;
       a.ld_b = static_cast<size_t>(K / kQK);
       break;
