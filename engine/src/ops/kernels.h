@@ -72,7 +72,7 @@ struct QActs {
   float* bds = nullptr;
   size_t ld_b = 0;
   int8_t* qs_il = nullptr;   // q8_256: qs with each 256-block in the interleaved order (il_value), ld_qs
-  int16_t* bsums = nullptr;  // q8_256: K/16 sums per row
+  int16_t* bsums = nullptr;  // q8_256: K/16 sums per row; q8_32: K/32, one per block
   size_t ld_bsums = 0;
   int offset = 0;            // q8_pair: the weight kind's zero point (8 for Q4_0, 16 for Q5_0, else 0)
 };

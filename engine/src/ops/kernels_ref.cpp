@@ -31,7 +31,12 @@ void quantize_ref(const float* x, size_t ldx, const QActs& a) {
     int8_t* qs = a.qs + t * a.ld_qs;
     switch (a.fmt) {
       case ActFormat::q8_32:
-        for (int b = 0; b < K / kQK; ++b) quantize_block(xr + b * kQK, kQK, qs + b * kQK, a.d[t * a.ld_d + b]);
+        for (int b = 0; b < K / kQK; ++b) {
+          quantize_block(xr + b * kQK, kQK, qs + b * kQK, a.d[t * a.ld_d + b]);
+          int s = 0;
+          for (int i = 0; i < kQK; ++i) s += qs[b * kQK + i];
+          a.bsums[t * a.ld_bsums + b] = static_cast<int16_t>(s);
+        }
         break;
       case ActFormat::q8_256: {
         for (int b = 0; b < K / kQK_K; ++b) {

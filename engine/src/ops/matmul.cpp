@@ -88,6 +88,7 @@ static QActs layout(const KindInfo& info, int K, int n_tok, const float* x, ActS
     case ActFormat::q8_32:
       a.ld_qs = token_stride(K);
       a.ld_d = K / kQK;
+      a.ld_bsums = K / kQK;
       break;
     case ActFormat::q8_256:
       a.ld_qs = token_stride(K);
