@@ -179,7 +179,7 @@ TEST_P(EverySet, MatchesTheReferenceOnEveryTypeAndTileEdge) {
       if (is_k(type) && K % 256) continue;
       for (int rows : {1, 3, 37}) {
         Weights w = make_weights(type, rows, K, static_cast<uint64_t>(K * 131 + rows));
-        for (int n_tok : {1, 2, 5, 9, 14}) {  // 9 and 14: batch kernels, 4 tokens a pass with 1 or 2 left
+        for (int n_tok : {1, 2, 5, 9, 14}) {  // 9 and 14: batch kernels, passes of 8 (AVX-512 K formats) or 4 tokens with 1 or 2 left
           auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok + K));
           std::vector<float> y(static_cast<size_t>(n_tok) * rows), yr(y.size());
           matmul_with(ks, pool, w.t, x.data(), n_tok, y.data());
@@ -211,7 +211,7 @@ TEST_P(EverySet, ResultsDoNotDependOnTheBatch) {
     for (int K : {172, 288, 2304}) {
       if (is_k(type) && K % 256) continue;
       if (K % 32 && !is_float(type)) continue;
-      const int rows = 19, n_tok = 11;  // batch kernels take 4 tokens a pass: 4 + 4 + 3
+      const int rows = 19, n_tok = 11;  // batch passes: 4 + 4 + 3, or 8 + 3 (AVX-512 K formats)
       Weights w = make_weights(type, rows, K, 77);
       auto x = randn(static_cast<size_t>(n_tok) * K, 78);
       std::vector<float> y(static_cast<size_t>(n_tok) * rows), one(rows);
