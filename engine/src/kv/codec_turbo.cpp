@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include "codecs.h"
 #include "lloyd_max.h"
@@ -23,6 +24,15 @@ using kv::BlockSpec;
 using kv::Rotation;
 using kv::TurboFormat;
 using kv::TurboTable;
+
+// The level of a rotated coordinate's magnitude a: the number of (ascending) thresholds <= a, which is
+// what std::upper_bound finds. Counted without branches: on random coordinates a binary search
+// mispredicts about every other step, which made encoding a head_dim-8 key cost ~700 cycles.
+inline int level_of(const float* t, int n, float a) {
+  int m = 0;
+  for (int i = 0; i < n; ++i) m += t[i] <= a;
+  return m;
+}
 
 template <int kBits, bool kOutliers>
 class TurboCodec final : public KvCodec {
@@ -56,6 +66,8 @@ class TurboCodec final : public KvCodec {
       }
       format_.blocks.push_back({offset, len, bytes});
       format_.tables.push_back(t);
+      if (!std::is_sorted(thresholds.begin(), thresholds.end()))  // level_of counts on a sorted list
+        throw std::logic_error("turbo codebook thresholds out of order");
       thresholds_.push_back(std::move(thresholds));
       // A distinct rotation per block, derived from the head's seed.
       rotations_.emplace_back(len, seed + 0xd1b54a32d192ed03ull * static_cast<uint64_t>(format_.blocks.size()));
@@ -87,7 +99,7 @@ class TurboCodec final : public KvCodec {
       const std::vector<float>& t = thresholds_[b];
       for (int j = 0; j < s.dim; ++j) {
         u[j] *= inv;
-        const int m = static_cast<int>(std::upper_bound(t.begin(), t.end(), std::fabs(u[j])) - t.begin());
+        const int m = level_of(t.data(), static_cast<int>(t.size()), std::fabs(u[j]));
         kv::turbo_set_code(codes, j, kBits, (u[j] < 0) << (kBits - 1) | m);
       }
       if constexpr (kOutliers) {
