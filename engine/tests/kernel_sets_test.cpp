@@ -368,6 +368,27 @@ TEST_P(EverySet, ManyMatricesAsOneJobMatchOneByOne) {
   }
 }
 
+// A batch against few rows (a small model's prompt) is also split by tokens across the threads
+// (matmul.cpp, plan_pieces): the results are those of one thread computing every token in one call.
+TEST_P(EverySet, TokenSplitAcrossThreadsKeepsTheBits) {
+  const Isa isa = GetParam();
+  if (!isa_usable(isa)) GTEST_SKIP() << isa_name(isa) << " kernels are not usable on this CPU/OS or build";
+  const KernelSet& ks = *kernel_set(isa);
+  ThreadPool one(1), two(2);
+  for (GgmlType type : {GgmlType::F32, GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const int K = is_k(type) ? 256 : 64, rows = 40;  // 2 row chunks: fewer than 4 per thread
+    Weights w = make_weights(type, rows, K, 77);
+    for (int n_tok : {37, 64, 131}) {
+      auto x = randn(static_cast<size_t>(n_tok) * K, static_cast<uint64_t>(n_tok));
+      std::vector<float> y1(static_cast<size_t>(n_tok) * rows), y2(y1.size(), -1.0f);
+      matmul_with(ks, one, w.t, x.data(), n_tok, y1.data());
+      matmul_with(ks, two, w.t, x.data(), n_tok, y2.data());
+      ASSERT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)))
+          << isa_name(isa) << " " << ggml_type_name(type) << " n_tok=" << n_tok;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Isas, EverySet, ::testing::Values(Isa::scalar, Isa::avx2, Isa::avx_vnni, Isa::avx512_vnni),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 

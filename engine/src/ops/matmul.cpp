@@ -213,6 +213,36 @@ void quantise_activations(const KernelSet& ks, ThreadPool& pool, const QActs& a,
   else quantise(0, 0);
 }
 
+struct Piece {
+  int matrix;
+  int64_t r0, r1;  // rows
+  int t0, t1;      // tokens
+};
+
+// Row chunks of every matrix in one job (one wake-up and one wait instead of one per matrix): a few per
+// thread for balance when a core is busy elsewhere; for batches, bigger chunks so each chunk's weights
+// are reused across every token tile while they sit in cache. Chunks are multiples of 8 rows. A batch
+// with fewer chunks than 4 per thread (a small model's prompt: stories260K's 64-row matrices make 2) also
+// splits each chunk's tokens, so that the threads finish together instead of one waiting for the other's
+// last chunk; a (row, token) result is the same whichever call computes it.
+void plan_pieces(const Tensor* const* Ws, int count, int64_t rows_total, int n_tok, int threads,
+                 std::vector<Piece>& pieces) {
+  constexpr int kMinPartTokens = 16;
+  const int64_t min_rows = n_tok > 1 ? 32 : 16;
+  const int64_t chunk = std::max<int64_t>(min_rows, (rows_total + threads * 8 - 1) / (threads * 8)) / 8 * 8;
+  int64_t chunks = 0;
+  for (int i = 0; i < count; ++i) chunks += (Ws[i]->rows() + chunk - 1) / chunk;
+  int parts = 1;
+  while (threads > 1 && chunks * parts < threads * 4 && n_tok / (2 * parts) >= kMinPartTokens) parts *= 2;
+  pieces.clear();
+  for (int i = 0; i < count; ++i)
+    for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk)
+      for (int p = 0; p < parts; ++p) {
+        const int t0 = p == 0 ? 0 : n_tok * p / parts / 8 * 8, t1 = p + 1 == parts ? n_tok : n_tok * (p + 1) / parts / 8 * 8;
+        pieces.push_back({i, r0, std::min(Ws[i]->rows(), r0 + chunk), t0, t1});
+      }
+}
+
 }  // namespace
 
 void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const* Ws, int count, const float* x,
@@ -235,17 +265,9 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
 
   if (info->fmt != ActFormat::f32) quantise_activations(ks, pool, a, x, K, n_tok, parallel);
 
-  // Row chunks of every matrix in one job (one wake-up and one wait instead of one per matrix): a few per
-  // thread for balance when a core is busy elsewhere; for batches, bigger chunks so each chunk's weights
-  // are reused across every token tile while they sit in cache. Chunks are multiples of 8 rows.
   const int threads = parallel ? pool.size() : 1;
-  const int64_t min_rows = n_tok > 1 ? 32 : 16;
-  const int64_t chunk = std::max<int64_t>(min_rows, (rows_total + threads * 8 - 1) / (threads * 8)) / 8 * 8;
-  struct Piece { int matrix; int64_t r0, r1; };
   thread_local std::vector<Piece> pieces;
-  pieces.clear();
-  for (int i = 0; i < count; ++i)
-    for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk) pieces.push_back({i, r0, std::min(Ws[i]->rows(), r0 + chunk)});
+  plan_pieces(Ws, count, rows_total, n_tok, threads, pieces);
   // Batches use the repacking kernels when the set has them (same results, weights unpacked once per tile).
   auto gemm_for = [&](const Tensor& W) {
     const int kind = static_cast<int>(kind_of(W)->kind);
@@ -256,8 +278,9 @@ void matmul_many_with(const KernelSet& ks, ThreadPool& pool, const Tensor* const
   auto run = [&](int c, int) {
     const Piece& p = piece_list[c];
     const Tensor& W = *Ws[p.matrix];
-    gemm_for(W)(W.row(p.r0), W.row_bytes, static_cast<int>(p.r1 - p.r0), a, 0, n_tok, ys[p.matrix] + p.r0,
-                static_cast<size_t>(W.rows()));
+    const size_t ldy = static_cast<size_t>(W.rows());
+    gemm_for(W)(W.row(p.r0), W.row_bytes, static_cast<int>(p.r1 - p.r0), a, p.t0, p.t1 - p.t0,
+                ys[p.matrix] + p.t0 * ldy + p.r0, ldy);
   };
   const int n_pieces = static_cast<int>(pieces.size());
   if (threads == 1) {
