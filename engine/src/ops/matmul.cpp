@@ -230,17 +230,24 @@ void plan_pieces(const Tensor* const* Ws, int count, int64_t rows_total, int n_t
   constexpr int kMinPartTokens = 16;
   const int64_t min_rows = n_tok > 1 ? 32 : 16;
   const int64_t chunk = std::max<int64_t>(min_rows, (rows_total + threads * 8 - 1) / (threads * 8)) / 8 * 8;
-  int64_t chunks = 0;
-  for (int i = 0; i < count; ++i) chunks += (Ws[i]->rows() + chunk - 1) / chunk;
   int parts = 1;
-  while (threads > 1 && chunks * parts < threads * 4 && n_tok / (2 * parts) >= kMinPartTokens) parts *= 2;
+  if (threads > 1 && n_tok >= 2 * kMinPartTokens) {
+    int64_t chunks = 0;
+    for (int i = 0; i < count; ++i) chunks += (Ws[i]->rows() + chunk - 1) / chunk;
+    while (chunks * parts < threads * 4 && n_tok / (2 * parts) >= kMinPartTokens) parts *= 2;
+  }
   pieces.clear();
   for (int i = 0; i < count; ++i)
-    for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk)
-      for (int p = 0; p < parts; ++p) {
-        const int t0 = p == 0 ? 0 : n_tok * p / parts / 8 * 8, t1 = p + 1 == parts ? n_tok : n_tok * (p + 1) / parts / 8 * 8;
-        pieces.push_back({i, r0, std::min(Ws[i]->rows(), r0 + chunk), t0, t1});
+    for (int64_t r0 = 0; r0 < Ws[i]->rows(); r0 += chunk) {
+      const int64_t r1 = std::min(Ws[i]->rows(), r0 + chunk);
+      if (parts == 1) {
+        pieces.push_back({i, r0, r1, 0, n_tok});
+        continue;
       }
+      for (int p = 0; p < parts; ++p)  // token boundaries on multiples of 8
+        pieces.push_back({i, r0, r1, p == 0 ? 0 : n_tok * p / parts / 8 * 8,
+                          p + 1 == parts ? n_tok : n_tok * (p + 1) / parts / 8 * 8});
+    }
 }
 
 }  // namespace
